@@ -1,0 +1,1 @@
+"""The editorial archive: people, organisations, events, quotes, and their annotations."""

@@ -1,0 +1,38 @@
+"""The editorial entities and the annotations that tie them to passages of sources."""
+
+from archive.models.annotations import (
+    Annotation,
+    AnnotationQuerySet,
+    DismissedMention,
+    Motivation,
+    Stance,
+)
+from archive.models.events import Certainty, Event, Participation
+from archive.models.names import (
+    AliasKind,
+    Organization,
+    OrganizationAlias,
+    Person,
+    PersonAlias,
+    Role,
+)
+from archive.models.quotes import Medium, Quote
+
+__all__ = [
+    "AliasKind",
+    "Annotation",
+    "AnnotationQuerySet",
+    "Certainty",
+    "DismissedMention",
+    "Event",
+    "Medium",
+    "Motivation",
+    "Organization",
+    "OrganizationAlias",
+    "Participation",
+    "Person",
+    "PersonAlias",
+    "Quote",
+    "Role",
+    "Stance",
+]

@@ -1,0 +1,141 @@
+"""Shared fixtures: the seed collection (loaded once per session), and a small hand-made one.
+
+The test database is created with the seed collection in it, and every test runs in a
+transaction that is rolled back, so loading it once serves the whole suite. Tests that need
+their own small world start from `empty_db`.
+"""
+
+import pytest
+from django.core.management import call_command
+
+from archive.models import (
+    Annotation,
+    DismissedMention,
+    Event,
+    Organization,
+    OrganizationAlias,
+    Participation,
+    Person,
+    PersonAlias,
+    Quote,
+    Role,
+)
+from sources.models import Source
+from sources.publishing import Status
+
+SEED_FIXTURE = "openai-2023"
+
+#: Every model of the two apps, in an order that deletes cleanly.
+APP_MODELS = [
+    Annotation,
+    DismissedMention,
+    Participation,
+    Role,
+    Quote,
+    PersonAlias,
+    OrganizationAlias,
+    Event,
+    Person,
+    Organization,
+    Source,
+]
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table of the two apps, M2M links included: for 'nothing changed'."""
+    tables = {}
+    for model in APP_MODELS:
+        models = [model] + [field.remote_field.through for field in model._meta.local_many_to_many]
+        for table_model in models:
+            columns = [field.attname for field in table_model._meta.concrete_fields]
+            tables[table_model._meta.label] = sorted(
+                table_model.objects.values_list(*columns), key=repr
+            )
+    return tables
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("loaddata", SEED_FIXTURE, verbosity=0)
+
+
+@pytest.fixture
+def seed(db):
+    """The seed collection, as loaded at the start of the session."""
+    assert Source.objects.filter(slug="altman-visitor-badge-compilation").exists()
+
+
+@pytest.fixture
+def empty_db(db):
+    """No sources or entities at all (the deletions are rolled back after the test)."""
+    Event.objects.update(parent=None)
+    Organization.objects.update(parent=None)
+    for model in APP_MODELS:
+        model.objects.all().delete()
+
+
+BODY = (
+    "Ultraman returns to OpenAI.\n\n"
+    "Sam Altman said “I love the OpenAI team” on X 🚀, and Greg Altman agreed."
+)
+
+
+@pytest.fixture
+def source(empty_db):
+    return Source.objects.create(
+        slug="sample", title="Sample report", body=BODY, status=Status.PUBLISHED
+    )
+
+
+@pytest.fixture
+def altman(empty_db):
+    person = Person.objects.create(slug="sam-altman", name="Sam Altman", status=Status.PUBLISHED)
+    for name, kind in [
+        ("Sam Altman", "name"),
+        ("Altman", "short"),
+        ("Ultraman", "nickname"),
+        ("Greg Altman", "error"),
+    ]:
+        person.aliases.create(name=name, kind=kind)
+    return person
+
+
+@pytest.fixture
+def openai(empty_db):
+    organization = Organization.objects.create(
+        slug="openai", name="OpenAI", status=Status.PUBLISHED
+    )
+    organization.aliases.create(name="OpenAI", kind="name")
+    return organization
+
+
+@pytest.fixture
+def annotate(source):
+    """Create an annotation on `source` by its words: annotate("Sam Altman", persons=[...])."""
+
+    def make(exact, occurrence=0, persons=(), organizations=(), events=(), **fields):
+        start = -1
+        for _ in range(occurrence + 1):
+            start = source.body.index(exact, start + 1)
+        annotation = Annotation.objects.create(
+            source=source,
+            start=start,
+            end=start + len(exact),
+            exact=exact,
+            status=fields.pop("status", Status.PUBLISHED),
+            **fields,
+        )
+        annotation.persons.set(persons)
+        annotation.organizations.set(organizations)
+        annotation.events.set(events)
+        return annotation
+
+    return make
+
+
+def model_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in (Source, Person, Organization, Event, Quote, Annotation)
+    }
