@@ -1,6 +1,7 @@
 """Admin for sources: the article record, its metadata and text."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from sources.models import Source
@@ -14,6 +15,7 @@ class SourceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "published_on"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["title", "title_basis", "slug", "kind", "status"]}),
         (

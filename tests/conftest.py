@@ -54,6 +54,17 @@ def snapshot() -> dict[str, list[tuple]]:
     return tables
 
 
+@pytest.fixture(scope="session", autouse=True)
+def production_like_settings(tmp_path_factory):
+    """Test with production settings (DEBUG off, collected and hashed static files), except
+    for the redirect to HTTPS: the test client speaks plain HTTP."""
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("staticfiles")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             ("people", report.unmentioned_people),
             ("organizations", report.unmentioned_organizations),
         ):
-            self.stdout.write(f"{len(entities)} {label} never mentioned")
+            self.stdout.write(f"{len(entities)} {label} never mentioned in any source")
             for entity in entities:
                 self.stdout.write(f"  UNMENTIONED {entity.slug}")
         if report.mismatch_count:

@@ -1,0 +1,87 @@
+"""Public pages: published content only, escaped text, and a fixed query budget each."""
+
+import pytest
+from django.urls import reverse
+
+from archive.models import Annotation, Event, Organization, Person, Quote
+from sources.models import Source
+from sources.publishing import Status
+
+# Budgets do not depend on how many annotations, mentions or sources there are.
+PAGES = [
+    ("home", {}, 8),
+    ("source-list", {}, 3),
+    ("source-detail", {"slug": "altman-visitor-badge-compilation"}, 5),
+    ("person-detail", {"slug": "sam-altman"}, 8),
+    ("organization-detail", {"slug": "openai"}, 6),
+    ("event-list", {}, 3),
+    ("event-detail", {"slug": "altman-guest-badge-visit"}, 6),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "budget"), PAGES)
+def test_public_pages_render_within_their_query_budget(
+    client, seed, django_assert_max_num_queries, name, kwargs, budget
+):
+    with django_assert_max_num_queries(budget):
+        response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200
+    assert b"<main" in response.content
+
+
+def test_quote_page_within_budget(client, seed, django_assert_max_num_queries):
+    quote = Quote.objects.filter(renderings__isnull=False).first()
+    with django_assert_max_num_queries(5):
+        response = client.get(quote.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_person_page_lists_every_published_mention(client, seed):
+    response = client.get(reverse("person-detail", kwargs={"slug": "sam-altman"}))
+    mentions = Annotation.objects.published().filter(persons__slug="sam-altman").count()
+    assert response.content.decode().count('class="passage"') == mentions > 200
+    assert "Ultraman" in response.content.decode()
+
+
+def test_drafts_are_404_to_the_public(client, seed):
+    Source.objects.filter(slug="sutskever-leike-exodus-blog").update(status=Status.DRAFT)
+    Person.objects.filter(slug="jan-leike").update(status=Status.DRAFT)
+    Event.objects.filter(slug="gpt-4o-unveiled").update(status=Status.DRAFT)
+    Organization.objects.filter(slug="cohere").update(status=Status.DRAFT)
+    for url in [
+        reverse("source-detail", kwargs={"slug": "sutskever-leike-exodus-blog"}),
+        reverse("person-detail", kwargs={"slug": "jan-leike"}),
+        reverse("event-detail", kwargs={"slug": "gpt-4o-unveiled"}),
+        reverse("organization-detail", kwargs={"slug": "cohere"}),
+    ]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_passages_of_a_draft_source_do_not_appear_elsewhere(client, seed):
+    draft = Source.objects.get(slug="sutskever-leike-exodus-blog")
+    draft.status = Status.DRAFT
+    draft.save()
+    person_page = client.get(reverse("person-detail", kwargs={"slug": "ilya-sutskever"}))
+    assert draft.title not in person_page.content.decode()
+    assert draft.title not in client.get(reverse("source-list")).content.decode()
+    assert draft.title not in client.get(reverse("home")).content.decode()
+
+
+def test_draft_annotations_are_not_shown(client, seed):
+    Annotation.objects.filter(persons__slug="cai-ding").update(status=Status.DRAFT)
+    page = client.get(reverse("person-detail", kwargs={"slug": "cai-ding"})).content.decode()
+    assert "No published passages yet." in page
+
+
+def test_editor_text_is_escaped(client, seed):
+    Person.objects.filter(slug="sam-altman").update(
+        description='<script>alert("x")</script><img src=x onerror=alert(1)>'
+    )
+    page = client.get(reverse("person-detail", kwargs={"slug": "sam-altman"})).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_unknown_slugs_are_404(client, seed):
+    assert client.get("/people/nobody/").status_code == 404
+    assert client.get("/sources/nothing/").status_code == 404
