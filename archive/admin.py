@@ -178,7 +178,7 @@ class QuoteAdmin(admin.ModelAdmin):
 class AnnotationAdmin(admin.ModelAdmin):
     list_display = [
         "excerpt",
-        "source",
+        "source_slug",
         "start",
         "end",
         "motivation",
@@ -200,6 +200,10 @@ class AnnotationAdmin(admin.ModelAdmin):
         ("Notes", {"fields": ["note", "correction"]}),
         ("Publishing", {"fields": ["status", "author", "key", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="Source", ordering="source__slug")
+    def source_slug(self, annotation):
+        return annotation.source.slug
 
     @admin.display(description="Passage", ordering="exact")
     def excerpt(self, annotation):

@@ -15,7 +15,10 @@ def home(request):
         "archive/home.html",
         {
             "sources": Source.objects.published(),
-            "events": Event.objects.published().filter(parent__isnull=True),
+            # The stories: events that other events belong to.
+            "events": Event.objects.published()
+            .filter(children__status=Status.PUBLISHED)
+            .distinct(),
             "counts": {
                 "people": Person.objects.published().count(),
                 "organizations": Organization.objects.published().count(),
