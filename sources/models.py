@@ -1,14 +1,21 @@
 """Source: one article as published, with its metadata and canonical text."""
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Length, Substr
+from django.dispatch import Signal
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from sources.anchoring import Window
 from sources.dates import Precision, format_partial_date, partial_date_constraint
 from sources.publishing import Publishable, PublishableQuerySet
 from sources.text import is_normalised, normalise
+from sources.versioning import Versioned
+
+#: Sent inside the transaction of a save that changed a source's text, with `old_body`.
+#: The archive re-anchors every passage on it (sources knows nothing of annotations).
+body_changed = Signal()
 
 
 class Basis(models.TextChoices):
@@ -56,7 +63,7 @@ class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
         return self.defer("body").get(slug=slug)
 
 
-class Source(Publishable):
+class Source(Publishable, Versioned):
     Kind = SourceKind
 
     slug = models.SlugField(
@@ -115,9 +122,11 @@ class Source(Publishable):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SourceManager()
+    history = HistoricalRecords()
 
     class Meta(Publishable.Meta):
         ordering = ["published_on", "title"]
+        permissions = [("publish_source", "Can publish and unpublish sources")]
         constraints = [
             *Publishable.Meta.constraints,
             partial_date_constraint("published_on", "sources_source_published_on_precision"),
@@ -151,7 +160,15 @@ class Source(Publishable):
 
     def save(self, *args, **kwargs):
         self.body = normalise(self.body)
-        super().save(*args, **kwargs)
+        old_body = None
+        if not self._state.adding:
+            old_body = (
+                Source._base_manager.filter(pk=self.pk).values_list("body", flat=True).first()
+            )
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if old_body is not None and old_body != self.body:
+                body_changed.send(sender=Source, source=self, old_body=old_body)
 
 
 def check_body_normalised(source: Source) -> None:

@@ -1,6 +1,7 @@
 """The editorial entities and the annotations that tie them to passages of sources."""
 
 from archive.models.annotations import (
+    AnchorStatus,
     Annotation,
     AnnotationQuerySet,
     DismissedMention,
@@ -20,6 +21,7 @@ from archive.models.quotes import Medium, Quote
 
 __all__ = [
     "AliasKind",
+    "AnchorStatus",
     "Annotation",
     "AnnotationQuerySet",
     "Certainty",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from archive.models.base import Keyed, Timestamped
 from archive.models.events import Event
@@ -12,6 +13,7 @@ from archive.models.quotes import Quote
 from sources.anchoring import Window, anchor_span, describe_mismatch
 from sources.models import Source
 from sources.publishing import Publishable, PublishableQuerySet, Status
+from sources.versioning import Versioned
 
 
 class Motivation(models.TextChoices):
@@ -21,6 +23,19 @@ class Motivation(models.TextChoices):
     CORRECTING = "correcting", "Correcting (the text is wrong)"
     QUESTIONING = "questioning", "Questioning (the text may be wrong)"
     COMMENTING = "commenting", "Commenting"
+
+
+class AnchorStatus(models.TextChoices):
+    """What the last edit of the source's text did to this passage's anchor."""
+
+    ANCHORED = "anchored", "Anchored"
+    MOVED = "moved", "Moved by a text edit"
+    FUZZY = "fuzzy", "Re-anchored to a similar passage: check it"
+    ORPHANED = "orphaned", "Orphaned: its text is gone"
+
+    @classmethod
+    def needing_review(cls) -> list[str]:
+        return [cls.FUZZY, cls.ORPHANED]
 
 
 class Stance(models.TextChoices):
@@ -48,6 +63,10 @@ class Anchored(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def is_orphaned(self) -> bool:
+        return getattr(self, "anchor_status", "") == AnchorStatus.ORPHANED
 
     @property
     def label(self) -> str:
@@ -82,8 +101,13 @@ def anchored_constraints(prefix: str) -> list[models.BaseConstraint]:
 
 class AnnotationQuerySet(PublishableQuerySet):
     def published(self):
-        """Published annotations on published sources: the only ones the public sees."""
-        return self.filter(status=Status.PUBLISHED, source__status=Status.PUBLISHED)
+        """Published, anchored annotations on published sources: all the public sees."""
+        return self.filter(status=Status.PUBLISHED, source__status=Status.PUBLISHED).exclude(
+            anchor_status=AnchorStatus.ORPHANED
+        )
+
+    def needing_review(self):
+        return self.filter(anchor_status__in=AnchorStatus.needing_review())
 
     def covering(self, start: int, end: int):
         return self.filter(start__lte=start, end__gte=end)
@@ -94,7 +118,7 @@ class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
         return self.get(key=key)
 
 
-class Annotation(Anchored, Keyed, Publishable, Timestamped):
+class Annotation(Anchored, Keyed, Publishable, Versioned, Timestamped):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="annotations")
     motivation = models.CharField(
         max_length=12, choices=Motivation.choices, default=Motivation.IDENTIFYING
@@ -130,11 +154,20 @@ class Annotation(Anchored, Keyed, Publishable, Timestamped):
         blank=True,
         related_name="annotations",
     )
+    anchor_status = models.CharField(
+        max_length=10,
+        choices=AnchorStatus.choices,
+        default=AnchorStatus.ANCHORED,
+        db_index=True,
+        help_text="Set when the source's text is edited; an editor's save confirms the anchor.",
+    )
 
     objects = AnnotationManager()
+    history = HistoricalRecords(m2m_fields=["persons", "organizations", "events"])
 
     class Meta(Publishable.Meta):
         ordering = ["source", "start", "-end"]
+        permissions = [("publish_annotation", "Can publish and unpublish annotations")]
         indexes = [models.Index(fields=["source", "start"], name="archive_annotation_position")]
         constraints = [
             *Publishable.Meta.constraints,
@@ -150,6 +183,10 @@ class Annotation(Anchored, Keyed, Publishable, Timestamped):
             models.CheckConstraint(
                 condition=models.Q(correction="") | models.Q(motivation=Motivation.CORRECTING),
                 name="archive_annotation_correction_needs_correcting",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(anchor_status__in=AnchorStatus.values),
+                name="archive_annotation_anchor_status",
             ),
         ]
 

@@ -6,11 +6,13 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from archive.models.base import Keyed, Timestamped
 from archive.models.names import Organization, Person
 from sources.dates import Precision
 from sources.publishing import Publishable, SlugManager
+from sources.versioning import Versioned
 
 
 def validate_timezone(value: str) -> None:
@@ -77,7 +79,7 @@ def format_moment(moment: datetime.datetime | None, precision: str, timezone: st
     return f"{day}, {clock} {local.tzname()}"
 
 
-class Event(Publishable, Timestamped):
+class Event(Publishable, Versioned, Timestamped):
     slug = models.SlugField(
         max_length=120, unique=True, help_text="Permanent: public URLs and citations use it."
     )
@@ -120,9 +122,11 @@ class Event(Publishable, Timestamped):
     )
 
     objects = SlugManager()
+    history = HistoricalRecords()
 
     class Meta(Publishable.Meta):
         ordering = ["occurred_at", "title"]
+        permissions = [("publish_event", "Can publish and unpublish events")]
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(
@@ -173,6 +177,8 @@ class Participation(Keyed):
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="participations"
     )
     part = models.CharField(max_length=200, blank=True, help_text="For example: removed as CEO.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "pk"]

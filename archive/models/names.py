@@ -3,10 +3,12 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from archive.models.base import Keyed, Timestamped
 from sources.dates import Precision, format_partial_date, partial_date_constraint
 from sources.publishing import Publishable, SlugManager
+from sources.versioning import Versioned
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata identifier looks like Q7407093.")
 
@@ -27,7 +29,7 @@ class AliasKind(models.TextChoices):
         return {cls.MISSPELLING, cls.ERROR}
 
 
-class Named(Publishable, Timestamped):
+class Named(Publishable, Versioned, Timestamped):
     """What people and organisations share: a permanent slug, a name, a description."""
 
     slug = models.SlugField(
@@ -44,6 +46,7 @@ class Named(Publishable, Timestamped):
     )
 
     objects = SlugManager()
+    history = HistoricalRecords(inherit=True)
 
     class Meta(Publishable.Meta):
         abstract = True
@@ -59,6 +62,7 @@ class Named(Publishable, Timestamped):
 class Person(Named):
     class Meta(Named.Meta):
         verbose_name_plural = "people"
+        permissions = [("publish_person", "Can publish and unpublish people")]
 
     def get_absolute_url(self):
         return reverse("person-detail", kwargs={"slug": self.slug})
@@ -75,6 +79,7 @@ class Organization(Named):
     )
 
     class Meta(Named.Meta):
+        permissions = [("publish_organization", "Can publish and unpublish organizations")]
         constraints = [
             *Named.Meta.constraints,
             models.CheckConstraint(
@@ -111,6 +116,8 @@ class Alias(models.Model):
         default=True, help_text="Match only with this capitalisation (almost always right)."
     )
     note = models.CharField(max_length=300, blank=True, help_text="Where and why this form occurs.")
+
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
@@ -191,6 +198,8 @@ class Role(Keyed):
     end = models.DateField(null=True, blank=True, help_text="Empty while the role continues.")
     end_precision = models.CharField(max_length=6, choices=Precision.choices, blank=True)
     note = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start", "title"]

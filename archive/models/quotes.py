@@ -2,12 +2,14 @@
 
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from archive.models.base import Timestamped
 from archive.models.events import Event
 from archive.models.names import Organization, Person
 from sources.dates import Precision, format_partial_date, partial_date_constraint
 from sources.publishing import Publishable, SlugManager
+from sources.versioning import Versioned
 
 
 class Medium(models.TextChoices):
@@ -23,7 +25,7 @@ class Medium(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Quote(Publishable, Timestamped):
+class Quote(Publishable, Versioned, Timestamped):
     slug = models.SlugField(
         max_length=120, unique=True, help_text="Permanent: used in public URLs."
     )
@@ -59,9 +61,11 @@ class Quote(Publishable, Timestamped):
     language = models.CharField(max_length=12, default="en", help_text="Language it was said in.")
 
     objects = SlugManager()
+    history = HistoricalRecords()
 
     class Meta(Publishable.Meta):
         ordering = ["said_on", "slug"]
+        permissions = [("publish_quote", "Can publish and unpublish quotes")]
         constraints = [
             *Publishable.Meta.constraints,
             partial_date_constraint("said_on", "archive_quote_said_on_precision"),

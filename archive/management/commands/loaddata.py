@@ -30,6 +30,9 @@ class Command(loaddata.Command):
 
     def save_obj(self, obj):
         instance = obj.object
+        # A fixture is an import, not an edit: no history rows for it (raw saves already skip
+        # them; this covers the M2M sets). The first real edit records the prior state.
+        instance.skip_history_when_saving = True
         if hasattr(instance, "natural_key"):
             try:
                 key = (instance._meta.label, tuple(instance.natural_key()))
