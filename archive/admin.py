@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from archive.models import (
+    AnchorStatus,
     Annotation,
     DismissedMention,
     Event,
@@ -17,6 +18,8 @@ from archive.models import (
     Quote,
     Role,
 )
+from sources.anchoring import describe_mismatch
+from sources.editing import EditorialAdmin
 
 
 def changelist_link(model, filter_field, obj, label):
@@ -48,7 +51,7 @@ class ParticipationInline(admin.TabularInline):
     fields = ["person", "organization", "part"]
 
 
-class NamedAdmin(admin.ModelAdmin):
+class NamedAdmin(EditorialAdmin):
     list_display = ["name", "slug", "status", "alias_list", "mention_count", "passages"]
     list_filter = ["status"]
     search_fields = ["name", "slug", "aliases__name", "description"]
@@ -96,7 +99,7 @@ class OrganizationAdmin(NamedAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EditorialAdmin):
     list_display = [
         "title",
         "when_display",
@@ -136,7 +139,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(EditorialAdmin):
     list_display = [
         "__str__",
         "medium",
@@ -175,7 +178,7 @@ class QuoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(EditorialAdmin):
     list_display = [
         "excerpt",
         "source_slug",
@@ -184,15 +187,35 @@ class AnnotationAdmin(admin.ModelAdmin):
         "motivation",
         "stance",
         "status",
+        "anchor_status",
         "in_context",
     ]
-    list_filter = ["status", "motivation", "stance", "source"]
+    list_filter = ["anchor_status", "status", "motivation", "stance", "source"]
     search_fields = ["exact", "note", "correction", "persons__name", "organizations__name"]
     autocomplete_fields = ["source", "persons", "organizations", "events", "quote"]
-    readonly_fields = ["key", "prefix", "suffix", "author", "created_at", "updated_at"]
+    readonly_fields = [
+        "key",
+        "prefix",
+        "suffix",
+        "anchor_status",
+        "author",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["source"]
     fieldsets = [
-        ("Passage", {"fields": ["source", ("start", "end"), "exact", ("prefix", "suffix")]}),
+        (
+            "Passage",
+            {
+                "fields": [
+                    "source",
+                    ("start", "end"),
+                    "exact",
+                    ("prefix", "suffix"),
+                    "anchor_status",
+                ]
+            },
+        ),
         (
             "What it says",
             {"fields": ["motivation", "persons", "organizations", "events", "quote", "stance"]},
@@ -216,6 +239,10 @@ class AnnotationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:
             obj.author = request.user
+        if obj.anchor_status != AnchorStatus.ANCHORED and (
+            describe_mismatch(obj.source.body, obj.start, obj.end, obj.exact) is None
+        ):
+            obj.anchor_status = AnchorStatus.ANCHORED  # an editor's save confirms the passage
         super().save_model(request, obj, form, change)
 
 

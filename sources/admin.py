@@ -1,14 +1,17 @@
 """Admin for sources: the article record, its metadata and text."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 
+from sources.editing import EditorialAdmin
 from sources.models import Source
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(EditorialAdmin):
     list_display = ["title", "outlet", "kind", "published_display", "status", "annotation_count"]
     list_filter = ["status", "kind", "language", "outlet_basis"]
     search_fields = ["title", "slug", "outlet", "authors", "body"]
@@ -37,6 +40,27 @@ class SourceAdmin(admin.ModelAdmin):
         ("Text", {"fields": ["body"]}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        report = getattr(obj, "reanchor_report", None)
+        if report is None:
+            return
+        self.message_user(request, f"Text saved; annotations re-anchored: {report.summary}.")
+        if report.needing_review:
+            url = (
+                reverse("admin:archive_annotation_changelist")
+                + f"?source__id__exact={obj.pk}&anchor_status__in=fuzzy,orphaned"
+            )
+            self.message_user(
+                request,
+                format_html(
+                    '{} annotation(s) need review: <a href="{}">check them now</a>.',
+                    len(report.needing_review),
+                    url,
+                ),
+                messages.WARNING,
+            )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(annotation_count=Count("annotations"))
