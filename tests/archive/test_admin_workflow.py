@@ -1,4 +1,4 @@
-"""Review and publishing in the admin: groups, publishing rights, conflicts, history, re-anchoring."""
+"""Review and publishing in the admin: groups, rights, conflicts, history, re-anchoring."""
 
 import pytest
 from django.contrib.auth.models import Group
