@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
+from archive import workbench
 from archive.models import (
     AnchorStatus,
     Annotation,
@@ -234,7 +235,11 @@ class AnnotationAdmin(EditorialAdmin):
 
     @admin.display(description="")
     def in_context(self, annotation):
-        return format_html('<a href="{}">in context →</a>', annotation.get_absolute_url())
+        url = reverse("admin:archive_annotation_workbench", args=[annotation.source_id])
+        return format_html('<a href="{}#a-{}">in context →</a>', url, annotation.key)
+
+    def get_urls(self):
+        return workbench.urls(self.admin_site) + super().get_urls()
 
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:

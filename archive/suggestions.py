@@ -2,8 +2,19 @@
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from archive.mentions import ORGANIZATION, PERSON, Form, MentionFinder, Occurrence
-from archive.models import Annotation, DismissedMention, OrganizationAlias, PersonAlias
+from archive.models import (
+    AliasKind,
+    Annotation,
+    DismissedMention,
+    Motivation,
+    Organization,
+    OrganizationAlias,
+    Person,
+    PersonAlias,
+)
 from sources.models import Source
 
 
@@ -89,3 +100,131 @@ def unresolved_mentions(source: Source, finder: MentionFinder | None = None) -> 
         for occurrence in finder.find(source.body)
         if not is_resolved(occurrence, linked, dismissed)
     ]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One candidate entity for one unlinked occurrence of one of its aliases."""
+
+    start: int
+    end: int
+    exact: str
+    context: str
+    entity_type: str
+    entity_id: int
+    entity_slug: str
+    label: str
+    alias_kind: str
+
+
+def _entities(entity_type: str):
+    return Person if entity_type == PERSON else Organization
+
+
+def suggestions_for(source: Source) -> list[Suggestion]:
+    """Every alias occurrence no annotation covers and no editor dismissed, per candidate."""
+    occurrences = unresolved_mentions(source)
+    slugs = {PERSON: set(), ORGANIZATION: set()}
+    for occurrence in occurrences:
+        for entity_type, slug in occurrence.entities:
+            slugs[entity_type].add(slug)
+    known = {
+        (entity_type, slug): (pk, name)
+        for entity_type in (PERSON, ORGANIZATION)
+        for pk, slug, name in _entities(entity_type)
+        .objects.filter(slug__in=slugs[entity_type])
+        .values_list("pk", "slug", "name")
+    }
+    result = []
+    for occurrence in occurrences:
+        context = source.body[max(0, occurrence.start - 40) : occurrence.end + 40]
+        for form in occurrence.forms:
+            pk, name = known[(form.entity_type, form.entity)]
+            result.append(
+                Suggestion(
+                    occurrence.start,
+                    occurrence.end,
+                    occurrence.exact,
+                    context.replace("\n\n", " ¶ "),
+                    form.entity_type,
+                    pk,
+                    form.entity,
+                    name,
+                    form.kind,
+                )
+            )
+    return result
+
+
+class SuggestionGone(ValueError):
+    """The occurrence is no longer suggested (linked, dismissed or changed meanwhile)."""
+
+
+def _chosen(source, entity_type, entity_id, start=None, end=None, everything=False):
+    chosen = [
+        s
+        for s in suggestions_for(source)
+        if s.entity_type == entity_type
+        and s.entity_id == entity_id
+        and (everything or (s.start, s.end) == (start, end))
+    ]
+    if not chosen:
+        raise SuggestionGone("That mention is no longer suggested; the list has been refreshed.")
+    return chosen
+
+
+def accept_suggestions(
+    source: Source,
+    *,
+    user,
+    entity_type: str,
+    entity_id: int,
+    start=None,
+    end=None,
+    everything=False,
+) -> list[Annotation]:
+    """Link the occurrence (or every suggested occurrence) to the entity, as draft mentions."""
+    entity = _entities(entity_type).objects.get(pk=entity_id)
+    created = []
+    with transaction.atomic():
+        for suggestion in _chosen(source, entity_type, entity_id, start, end, everything):
+            wrong = suggestion.alias_kind in AliasKind.wrong()
+            annotation = Annotation(
+                source=source,
+                start=suggestion.start,
+                end=suggestion.end,
+                exact=suggestion.exact,
+                motivation=Motivation.CORRECTING if wrong else Motivation.IDENTIFYING,
+                correction=entity.name if wrong else "",
+                author=user,
+            )
+            annotation.save()
+            getattr(annotation, "persons" if entity_type == PERSON else "organizations").add(entity)
+            created.append(annotation)
+    return created
+
+
+def dismiss_suggestions(
+    source: Source,
+    *,
+    entity_type: str,
+    entity_id: int,
+    start=None,
+    end=None,
+    everything=False,
+    reason: str = "",
+) -> int:
+    """Remember that these occurrences are not the entity, so they are not suggested again."""
+    field = "person_id" if entity_type == PERSON else "organization_id"
+    chosen = _chosen(source, entity_type, entity_id, start, end, everything)
+    with transaction.atomic():
+        for suggestion in chosen:
+            DismissedMention.objects.create(
+                source=source,
+                start=suggestion.start,
+                end=suggestion.end,
+                exact=suggestion.exact,
+                reason=reason or "Dismissed in the workbench",
+                **{field: entity_id},
+            )
+    return len(chosen)

@@ -12,15 +12,23 @@ from sources.models import Source
 
 @admin.register(Source)
 class SourceAdmin(EditorialAdmin):
-    list_display = ["title", "outlet", "kind", "published_display", "status", "annotation_count"]
+    list_display = [
+        "title",
+        "outlet",
+        "kind",
+        "published_display",
+        "status",
+        "annotation_count",
+        "annotate",
+    ]
     list_filter = ["status", "kind", "language", "outlet_basis"]
     search_fields = ["title", "slug", "outlet", "authors", "body"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["annotate", "created_at", "updated_at"]
     date_hierarchy = "published_on"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
-        (None, {"fields": ["title", "title_basis", "slug", "kind", "status"]}),
+        (None, {"fields": ["title", "title_basis", "slug", "kind", "status", "annotate"]}),
         (
             "Attribution",
             {
@@ -64,6 +72,13 @@ class SourceAdmin(EditorialAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(annotation_count=Count("annotations"))
+
+    @admin.display(description="")
+    def annotate(self, source):
+        if source.pk is None:
+            return "Save the source first."
+        url = reverse("admin:archive_annotation_workbench", args=[source.pk])
+        return format_html('<a class="button" href="{}">Annotate</a>', url)
 
     @admin.display(description="Published", ordering="published_on")
     def published_display(self, source):
