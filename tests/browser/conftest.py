@@ -38,14 +38,18 @@ def pytest_collection_modifyitems(items):
 def plain_static_files(production_like_settings):
     """The live server's static handler finds files by name, not by their hashed name."""
     from django.conf import settings
-    from django.contrib.staticfiles.storage import staticfiles_storage
-    from django.utils.functional import empty
+    from django.test import override_settings
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    staticfiles_storage._wrapped = empty
+    # override_settings (not assignment) so Django drops its cached storage backends.
+    plain = override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    )
+    plain.enable()
+    yield
+    plain.disable()
 
 
 @pytest.fixture(scope="session")
