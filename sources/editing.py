@@ -101,18 +101,32 @@ class EditorialAdmin(SimpleHistoryAdmin):
         return fieldsets
 
     def get_form(self, request, obj=None, **kwargs):
-        if (
-            obj is not None
-            and obj.pk is not None
-            and request.resolver_match
-            and (request.resolver_match.url_name.endswith("_simple_history"))
-        ):
-            # Reverting edits the current row: start from its current version.
-            obj.version = (
-                type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
-                or obj.version
-            )
-        return super().get_form(request, obj, **kwargs)
+        form_class = super().get_form(request, obj, **kwargs)
+        match = request.resolver_match
+        reverting = match is not None and match.url_name.endswith("_simple_history")
+        if obj is None or obj.pk is None or not reverting:
+            return form_class
+        # Reverting edits the current row: start from its current version, and show the
+        # links as they were in that version (the form would otherwise read today's).
+        obj.version = (
+            type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+            or obj.version
+        )
+        # simple-history's URL captures (object_id, version_id) positionally.
+        version_id = match.kwargs.get("version_id") or (match.args[-1] if match.args else None)
+        record = self.model.history.filter(pk=version_id).first()
+        links = {}
+        for field in getattr(self.model.history.model, "_history_m2m_fields", []):
+            target = field.m2m_reverse_field_name()
+            rows = getattr(record, field.name).all() if record else []
+            links[field.name] = [getattr(row, f"{target}_id") for row in rows]
+
+        class RevertForm(form_class):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**kwargs.get("initial", {}), **links}
+                super().__init__(*args, **kwargs)
+
+        return RevertForm
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -180,3 +180,33 @@ def test_editing_a_text_reports_passages_to_review(client, seed, publisher):
     assert "need review" in page
     flagged = Annotation.objects.filter(source=source, anchor_status=AnchorStatus.FUZZY)
     assert flagged.filter(exact="Daniel Kokotajlo").exists()
+
+
+def test_reverting_an_annotation_in_the_admin_restores_its_links(client, seed, publisher):
+    annotation = Annotation.objects.filter(exact="Ultraman").first()
+    altman = annotation.persons.get()
+    annotation.persons.clear()
+    annotation.note = "Unlinked by mistake"
+    annotation.save()
+    prior = annotation.history.earliest("history_date")
+    url = reverse("admin:archive_annotation_simple_history", args=[annotation.pk, prior.pk])
+    client.force_login(publisher)
+    form = client.get(url).context["adminform"].form
+    assert list(form.initial["persons"]) == [altman.pk]
+    data = {
+        "source": annotation.source_id,
+        "start": annotation.start,
+        "end": annotation.end,
+        "exact": annotation.exact,
+        "motivation": prior.motivation,
+        "note": prior.note,
+        "correction": prior.correction,
+        "stance": prior.stance,
+        "status": prior.status,
+        "persons": [altman.pk],
+        "version": form.initial["version"],
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    annotation.refresh_from_db()
+    assert annotation.note == "" and list(annotation.persons.all()) == [altman]
