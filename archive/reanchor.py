@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from simple_history.utils import bulk_update_with_history
 
 from archive.models import AnchorStatus, Annotation, DismissedMention
-from sources.anchoring import anchor_span, context_score, occurrences
+from sources.anchoring import anchor_span, best_occurrence
 from sources.history import record_prior_states
 from sources.models import Source
 from sources.reanchoring import Outcome, Reanchorer, Result, Target
@@ -90,15 +90,11 @@ def _anchor(item) -> tuple:
 
 def _find_orphan(body: str, annotation: Annotation) -> Result:
     """An orphan's offsets refer to a text long gone: look for its words, best context first."""
-    hits = occurrences(body, annotation.exact)
-    if not hits:
-        return Result(Outcome.ORPHANED, None, None, None, "", "", 0.0)
-    start = max(
-        hits,
-        key=lambda at: context_score(
-            body, at, at + len(annotation.exact), annotation.prefix, annotation.suffix
-        ),
+    start = best_occurrence(
+        body, annotation.exact, annotation.prefix, annotation.suffix, near=annotation.start
     )
+    if start is None:
+        return Result(Outcome.ORPHANED, None, None, None, "", "", 0.0)
     anchor = anchor_span(body, start, start + len(annotation.exact))
     return Result(
         Outcome.MOVED, anchor.start, anchor.end, anchor.exact, anchor.prefix, anchor.suffix, 1.0

@@ -151,3 +151,18 @@ def context_score(body: str, start: int, end: int, prefix: str, suffix: str) -> 
             break
         score += 1
     return score
+
+
+def best_occurrence(body: str, exact: str, prefix: str, suffix: str, near: int) -> int | None:
+    """The occurrence of `exact` whose surroundings agree best with prefix and suffix; ties go
+    to the one nearest `near`. None if `exact` does not occur."""
+    hits = occurrences(body, exact)
+    if not hits:
+        return None
+    return max(
+        hits,
+        key=lambda hit: (
+            context_score(body, hit, hit + len(exact), prefix, suffix),
+            -abs(hit - near),
+        ),
+    )

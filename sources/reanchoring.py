@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
-from sources.anchoring import anchor_span, context_score, describe_mismatch, occurrences
+from sources.anchoring import (
+    anchor_span,
+    best_occurrence,
+    context_score,
+    describe_mismatch,
+)
 
 #: The least SequenceMatcher ratio between the old passage and its candidate for FUZZY.
 FUZZY_THRESHOLD = 0.6
@@ -228,30 +233,16 @@ class Reanchorer:
             if located and mapped == (target.start, target.end) and self._context_holds(target):
                 return self._result(Outcome.UNCHANGED, *mapped, 1.0)
             return self._result(Outcome.MOVED, *mapped, 1.0)
-        hits = occurrences(new, exact)
-        if hits:
-            best = max(
-                hits,
-                key=lambda hit: (
-                    context_score(new, hit, hit + len(exact), target.prefix, target.suffix),
-                    -abs(hit - mapped[0]),
-                ),
-            )
+        best = best_occurrence(new, exact, target.prefix, target.suffix, near=mapped[0])
+        if best is not None:
             return self._result(Outcome.MOVED, best, best + len(exact), 1.0)
         return self._fuzzy(target, start, end, mapped)
 
     def _locate_in_old(self, target: Target) -> tuple[int, int]:
         """Where a target whose offsets do not fit the old body most likely stood in it."""
         old, exact = self.old_body, target.exact
-        hits = occurrences(old, exact)
-        if hits:
-            best = max(
-                hits,
-                key=lambda hit: (
-                    context_score(old, hit, hit + len(exact), target.prefix, target.suffix),
-                    -abs(hit - target.start),
-                ),
-            )
+        best = best_occurrence(old, exact, target.prefix, target.suffix, near=target.start)
+        if best is not None:
             return best, best + len(exact)
         start = min(max(target.start, 0), len(old))
         return start, min(max(target.end, start), len(old))

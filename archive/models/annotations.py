@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from archive.models.base import Keyed, Timestamped
+from archive.models.base import Keyed, KeyedManager, Timestamped
 from archive.models.events import Event
 from archive.models.names import Organization, Person
 from archive.models.quotes import Quote
@@ -115,9 +115,8 @@ class AnnotationQuerySet(PublishableQuerySet):
         return self.filter(start__lte=start, end__gte=end)
 
 
-class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
-    def get_by_natural_key(self, key):
-        return self.get(key=key)
+class AnnotationManager(KeyedManager.from_queryset(AnnotationQuerySet)):
+    """Natural keys by UUID (KeyedManager) with the annotation queryset's rules."""
 
 
 class Annotation(Anchored, Keyed, Publishable, Versioned, Timestamped):

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from sources.anchoring import (
     AnchorError,
     anchor_span,
+    best_occurrence,
     check_anchor,
     context_score,
     describe_mismatch,
@@ -91,3 +92,10 @@ def test_anchor_span_round_trips(text, data):
         )
         is None
     )
+
+
+def test_best_occurrence_prefers_context_then_nearness():
+    body = "A cat. A dog. A cat! A cat."
+    assert best_occurrence(body, "cat", prefix="A ", suffix="!", near=0) == body.index("cat!")
+    assert best_occurrence(body, "cat", prefix="", suffix="", near=len(body)) == body.rindex("cat")
+    assert best_occurrence(body, "cow", prefix="", suffix="", near=0) is None
