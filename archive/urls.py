@@ -3,16 +3,16 @@
 from django.contrib import admin
 from django.urls import path
 
-from archive import views
+from archive.views import pages
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("sources/", views.source_list, name="source-list"),
-    path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
-    path("people/<slug:slug>/", views.person_detail, name="person-detail"),
-    path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
-    path("events/", views.event_list, name="event-list"),
-    path("events/<slug:slug>/", views.event_detail, name="event-detail"),
-    path("quotes/<slug:slug>/", views.quote_detail, name="quote-detail"),
+    path("", pages.home, name="home"),
+    path("sources/", pages.source_list, name="source-list"),
+    path("sources/<slug:slug>/", pages.source_detail, name="source-detail"),
+    path("people/<slug:slug>/", pages.person_detail, name="person-detail"),
+    path("organizations/<slug:slug>/", pages.organization_detail, name="organization-detail"),
+    path("events/", pages.event_list, name="event-list"),
+    path("events/<slug:slug>/", pages.event_detail, name="event-detail"),
+    path("quotes/<slug:slug>/", pages.quote_detail, name="quote-detail"),
     path("admin/", admin.site.urls),
 ]

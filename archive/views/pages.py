@@ -1,4 +1,4 @@
-"""Public pages. Every query goes through `.published()`: drafts never reach the public."""
+"""Home and entity pages. Every query goes through `.published()`: drafts never reach the public."""
 
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render

@@ -1,0 +1,1 @@
+"""Public pages, one module per area: pages (home, entities), reader, indexes, search."""
