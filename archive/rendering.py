@@ -42,7 +42,7 @@ class Highlight:
     key: str  # annotation id: ties the pieces of one passage together, and its anchor id
     classes: tuple[str, ...] = ()
     attrs: tuple[tuple[str, str], ...] = ()
-    href: str | None = None  # for callers (a list of passages, say); marks never link
+    href: str | None = None  # a link inside the mark, unless an enclosing piece links already
 
     def __post_init__(self):
         # A bare string would be joined letter by letter into classes "m a r k".
@@ -95,13 +95,21 @@ def render_paragraphs(body: str, highlights: Iterable[Highlight]) -> list[SafeSt
     tokens: list[str | tuple[int, int]] | None = None  # None between paragraphs
     active: set[int] = set()  # passages covering the current position
     stack: list[int] = []  # marks open in the current paragraph, in rank order
+    linked: list[bool] = []  # beside `stack`: whether that piece opened a link (links never nest)
     cursor = para_end = 0
     next_para = 0
 
     def open_mark(rank: int) -> None:
-        tokens.append((rank, parts[rank]))
+        link = bool(spans[rank].href) and not any(linked)
+        tokens.append((rank, parts[rank], link))
         parts[rank] += 1
         stack.append(rank)
+        linked.append(link)
+
+    def close_marks(count: int) -> str:
+        closing = linked[len(linked) - count :]
+        del linked[len(linked) - count :]
+        return "".join("</a></mark>" if link else "</mark>" for link in reversed(closing))
 
     for point in sorted(points):
         ending = ends.get(point, ())
@@ -110,7 +118,7 @@ def render_paragraphs(body: str, highlights: Iterable[Highlight]) -> list[SafeSt
                 tokens.append(escape(body[cursor:point]))
                 cursor = point
             if point == para_end:
-                tokens.append("</mark>" * len(stack))
+                tokens.append(close_marks(len(stack)))
                 stack.clear()
                 rendered.append(tokens)
                 tokens = None
@@ -120,7 +128,7 @@ def render_paragraphs(body: str, highlights: Iterable[Highlight]) -> list[SafeSt
                 cut = bisect_left(stack, min(ending))
                 inner = stack[cut:]
                 del stack[cut:]
-                tokens.append("</mark>" * len(inner))
+                tokens.append(close_marks(len(inner)))
                 closing = set(ending)
                 for rank in inner:
                     if rank not in closing:
@@ -154,13 +162,16 @@ def render_paragraphs(body: str, highlights: Iterable[Highlight]) -> list[SafeSt
         classes = f' class="{escape(" ".join(h.classes))}"' if h.classes else ""
         openers.append((anchor, f'{classes} data-a="{key}"', _attrs_html(h.attrs)))
 
-    def open_tag(rank: int, part: int) -> str:
+    def open_tag(rank: int, part: int, link: bool) -> str:
         anchor, head, tail = openers[rank]
         if part:
             anchor = ""
         first = ' data-first="1"' if part == 0 else ""
         last = ' data-last="1"' if part == parts[rank] - 1 else ""
-        return f'<mark{anchor}{head} data-part="{part}"{first}{last}{tail}>'
+        opening = f'<mark{anchor}{head} data-part="{part}"{first}{last}{tail}>'
+        if link:
+            opening += f'<a class="mark-link" href="{escape(spans[rank].href)}">'
+        return opening
 
     return [
         mark_safe(  # noqa: S308 -- all text and attribute values above went through escape()

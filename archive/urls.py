@@ -3,12 +3,12 @@
 from django.contrib import admin
 from django.urls import path
 
-from archive.views import pages
+from archive.views import pages, reader
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("sources/", pages.source_list, name="source-list"),
-    path("sources/<slug:slug>/", pages.source_detail, name="source-detail"),
+    path("sources/<slug:slug>/", reader.source_detail, name="source-detail"),
     path("people/<slug:slug>/", pages.person_detail, name="person-detail"),
     path("organizations/<slug:slug>/", pages.organization_detail, name="organization-detail"),
     path("events/", pages.event_list, name="event-list"),

@@ -24,6 +24,18 @@ class Motivation(models.TextChoices):
     QUESTIONING = "questioning", "Questioning (the text may be wrong)"
     COMMENTING = "commenting", "Commenting"
 
+    @property
+    def short_label(self) -> str:
+        """What a reader sees on a note: the kind of remark, in one word."""
+        return {
+            "identifying": "Mention",
+            "describing": "Account",
+            "linking": "Quotation",
+            "correcting": "Correction",
+            "questioning": "Query",
+            "commenting": "Comment",
+        }[self.value]
+
 
 class AnchorStatus(models.TextChoices):
     """What the last edit of the source's text did to this passage's anchor."""
@@ -63,6 +75,10 @@ class Anchored(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def motivation_label(self) -> str:
+        return Motivation(self.motivation).short_label
 
     @property
     def is_orphaned(self) -> bool:

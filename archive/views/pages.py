@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from archive.models import Annotation, Event, Organization, Person, Quote, Role
 from sources.models import Source
 from sources.publishing import Status
-from sources.text import paragraphs
 
 
 def home(request):
@@ -34,23 +33,6 @@ def source_list(request):
         annotation_count=Count("annotations", filter=Q(annotations__status=Status.PUBLISHED))
     )
     return render(request, "sources/source_list.html", {"sources": sources})
-
-
-def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.published(), slug=slug)
-    mentioned = Annotation.objects.published().filter(source=source)
-    return render(
-        request,
-        "sources/source_detail.html",
-        {
-            "source": source,
-            "paragraphs": [text for _, text in paragraphs(source.body)],
-            "people": Person.objects.published().filter(annotations__in=mentioned).distinct(),
-            "organizations": Organization.objects.published()
-            .filter(annotations__in=mentioned)
-            .distinct(),
-        },
-    )
 
 
 def _mentions(entity_field, entity):

@@ -11,7 +11,7 @@ from sources.publishing import Status
 PAGES = [
     ("home", {}, 8),
     ("source-list", {}, 3),
-    ("source-detail", {"slug": "altman-visitor-badge-compilation"}, 5),
+    ("source-detail", {"slug": "altman-visitor-badge-compilation"}, 6),
     ("person-detail", {"slug": "sam-altman"}, 8),
     ("organization-detail", {"slug": "openai"}, 6),
     ("event-list", {}, 3),

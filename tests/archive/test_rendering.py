@@ -376,3 +376,30 @@ def test_each_rendered_highlight_has_one_id_and_numbered_parts(case):
         for m in marks:
             assert m.get("class", "") == " ".join(highlight.classes)
             assert m.get("title") == dict(highlight.attrs).get("title")
+
+
+def test_a_highlight_with_href_links_its_text_and_links_never_nest():
+    body = "Sam Altman said hello."
+    html = render_paragraphs(
+        body,
+        [
+            Highlight(0, 22, "quote", href="/quotes/q/"),
+            Highlight(0, 10, "name", href="/people/sam-altman/"),
+        ],
+    )[0]
+    assert html.count("<a ") == 1  # the outer passage links; the name inside it does not
+    assert '<a class="mark-link" href="/quotes/q/">' in html
+    assert html.count("</a>") == 1
+
+
+def test_a_name_alone_becomes_a_link_and_the_href_is_escaped():
+    html = render_paragraphs("Ilya left.", [Highlight(0, 4, "k", href='/p/"><script>')])[0]
+    assert '<a class="mark-link" href="/p/&quot;&gt;&lt;script&gt;">Ilya</a></mark>' in html
+
+
+def test_links_close_and_reopen_with_their_pieces():
+    body = "one two three"
+    html = render_paragraphs(body, [Highlight(0, 7, "a", href="/a/"), Highlight(4, 13, "b")])[0]
+    # "a" is cut where "b" starts inside it... and ends inside "b": every piece is balanced.
+    assert html.count("<a ") == html.count("</a>")
+    assert html.count("<mark") == html.count("</mark>")
