@@ -18,6 +18,7 @@ setup: $(STAMP)
 run: setup
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py setup_demo
+	$(DEV) $(BIN)/python manage.py rebuild_search_index
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: setup

@@ -9,4 +9,7 @@ class ArchiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from archive import receivers  # noqa: F401  (connects the integrity checks)
+        from archive import (
+            receivers,  # noqa: F401  (connects the integrity checks)
+            search,  # noqa: F401  (keeps the search index in step)
+        )

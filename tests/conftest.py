@@ -19,6 +19,7 @@ from archive.models import (
     PersonAlias,
     Quote,
     Role,
+    SearchEntry,
 )
 from sources.models import Source
 from sources.publishing import Status
@@ -87,6 +88,7 @@ def empty_db(db):
         for field in model._meta.local_many_to_many:
             field.remote_field.through.objects.all()._raw_delete(using="default")
         model.objects.all()._raw_delete(using="default")
+    SearchEntry.objects.all()._raw_delete(using="default")  # the index of what was deleted
 
 
 BODY = (

@@ -18,6 +18,7 @@ from archive.models.names import (
     Role,
 )
 from archive.models.quotes import Medium, Quote
+from archive.models.search import SearchEntry, SearchKind
 
 __all__ = [
     "AliasKind",
@@ -36,5 +37,7 @@ __all__ = [
     "PersonAlias",
     "Quote",
     "Role",
+    "SearchEntry",
+    "SearchKind",
     "Stance",
 ]

@@ -1,6 +1,6 @@
 """Home and entity pages. Every query goes through `.published()`: drafts never reach the public."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
 from archive.models import Annotation, Event, Organization, Person, Quote, Role
@@ -26,13 +26,6 @@ def home(request):
             },
         },
     )
-
-
-def source_list(request):
-    sources = Source.objects.published().annotate(
-        annotation_count=Count("annotations", filter=Q(annotations__status=Status.PUBLISHED))
-    )
-    return render(request, "sources/source_list.html", {"sources": sources})
 
 
 def _mentions(entity_field, entity):
@@ -74,10 +67,6 @@ def organization_detail(request, slug):
         "archive/organization_detail.html",
         {"entity": organization, "mentions": _mentions("organizations", organization)},
     )
-
-
-def event_list(request):
-    return render(request, "archive/event_list.html", {"events": Event.objects.published()})
 
 
 def event_detail(request, slug):

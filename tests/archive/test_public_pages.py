@@ -10,11 +10,11 @@ from sources.publishing import Status
 # Budgets do not depend on how many annotations, mentions or sources there are.
 PAGES = [
     ("home", {}, 8),
-    ("source-list", {}, 3),
+    ("source-list", {}, 5),  # + filter choices: outlets, people, events
     ("source-detail", {"slug": "altman-visitor-badge-compilation"}, 6),
     ("person-detail", {"slug": "sam-altman"}, 8),
     ("organization-detail", {"slug": "openai"}, 6),
-    ("event-list", {}, 3),
+    ("event-list", {}, 5),  # + filter choices: people, organisations
     ("event-detail", {"slug": "altman-guest-badge-visit"}, 6),
 ]
 

@@ -42,3 +42,17 @@ def test_keyboard_reaches_a_note_and_opens_it(page):
     summary.focus()
     page.keyboard.press("Enter")
     assert page.locator("details.note").first.get_attribute("open") is not None
+
+
+def test_search_result_leads_to_the_passage(page):
+    page.goto("/")
+    page.get_by_role("searchbox").first.fill("Ultraman")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=Ultraman**")
+    result = page.locator("main a[href*='/sources/altman-visitor-badge-compilation/#']").first
+    href = result.get_attribute("href")
+    assert page.locator("main mark", has_text="Ultraman").count() >= 1
+    result.click()
+    page.wait_for_url(f"**{href.split('#')[0]}*")
+    anchor = href.split("#")[1]
+    assert page.locator(f"#{anchor}").is_visible()

@@ -27,6 +27,11 @@ class Command(loaddata.Command):
                 "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             )
             raise CommandError(message) from error
+        if self.loaded_object_count:
+            # Raw saves skip the search receivers; one rebuild is far cheaper than one per row.
+            from archive.search import rebuild_index
+
+            rebuild_index()
 
     def save_obj(self, obj):
         instance = obj.object

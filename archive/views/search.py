@@ -1,0 +1,20 @@
+"""The public search page: the query, ranked hits with their snippets, and help when none."""
+
+from django.shortcuts import render
+
+from archive.search import MAX_QUERY_CHARS, clean_query, search
+
+
+def search_page(request):
+    query, truncated = clean_query(request.GET.get("q", ""))
+    hits = search(query) if query else []
+    return render(
+        request,
+        "archive/search_results.html",
+        {
+            "query": query,
+            "hits": hits,
+            "truncated": truncated,
+            "max_chars": MAX_QUERY_CHARS,
+        },
+    )
