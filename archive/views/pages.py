@@ -3,7 +3,8 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
-from archive.models import Annotation, Event, Organization, Person, Quote, Role
+from archive.models import Annotation, Event, Organization, Person, Quote, Role, Stance
+from archive.wording import similarity, wording_diff
 from sources.models import Source
 from sources.publishing import Status
 
@@ -29,12 +30,22 @@ def home(request):
 
 
 def _mentions(entity_field, entity):
+    """Published passages about `entity`, by source; the words around come from the stored
+    prefix and suffix, so no article text is loaded."""
     return (
         Annotation.objects.published()
         .filter(**{entity_field: entity})
         .select_related("source")
+        .defer("source__body")
         .order_by("source__published_on", "source__title", "start")
     )
+
+
+def _by_source(annotations) -> list[tuple]:
+    groups: dict = {}
+    for annotation in annotations:
+        groups.setdefault(annotation.source_id, (annotation.source, []))[1].append(annotation)
+    return list(groups.values())
 
 
 def person_detail(request, slug):
@@ -54,7 +65,7 @@ def person_detail(request, slug):
     return render(
         request,
         "archive/person_detail.html",
-        {"entity": person, "mentions": _mentions("persons", person)},
+        {"entity": person, "groups": _by_source(_mentions("persons", person))},
     )
 
 
@@ -65,12 +76,13 @@ def organization_detail(request, slug):
     return render(
         request,
         "archive/organization_detail.html",
-        {"entity": organization, "mentions": _mentions("organizations", organization)},
+        {"entity": organization, "groups": _by_source(_mentions("organizations", organization))},
     )
 
 
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
+    accounts = list(_mentions("events", event))
     return render(
         request,
         "archive/event_detail.html",
@@ -79,9 +91,24 @@ def event_detail(request, slug):
             "participations": event.participations.filter(
                 Q(person__status=Status.PUBLISHED) | Q(organization__status=Status.PUBLISHED)
             ).select_related("person", "organization"),
-            "accounts": _mentions("events", event),
+            "groups": _by_source(accounts),
+            "disagreement": disagreement(accounts),
         },
     )
+
+
+def disagreement(accounts) -> list[str]:
+    """Sentences saying where sources part ways: contradicting or speculating accounts."""
+    notes = []
+    for stance, verb in (
+        (Stance.CONTRADICTS, "contradicts"),
+        (Stance.SPECULATES, "only speculates about"),
+        (Stance.CORRECTS, "corrects another account of"),
+    ):
+        titles = sorted({a.source.title for a in accounts if a.stance == stance})
+        for title in titles:
+            notes.append(f"“{title}” {verb} this event.")
+    return notes
 
 
 def quote_detail(request, slug):
@@ -89,7 +116,18 @@ def quote_detail(request, slug):
         Quote.objects.published().select_related("speaker", "speaker_organization", "event"),
         slug=slug,
     )
-    renderings = (
-        quote.renderings.published().select_related("source").order_by("source__title", "start")
+    renderings = list(
+        quote.renderings.published()
+        .select_related("source")
+        .defer("source__body")
+        .order_by("source__title", "start")
     )
-    return render(request, "archive/quote_detail.html", {"quote": quote, "renderings": renderings})
+    for rendering in renderings:
+        rendering.wording = wording_diff(quote.text, rendering.exact)
+        rendering.likeness = round(similarity(quote.text, rendering.exact) * 100)
+    speaker = quote.speaker if quote.speaker and quote.speaker.is_published else None
+    return render(
+        request,
+        "archive/quote_detail.html",
+        {"quote": quote, "renderings": renderings, "speaker": speaker},
+    )

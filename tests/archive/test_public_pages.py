@@ -85,3 +85,27 @@ def test_editor_text_is_escaped(client, seed):
 def test_unknown_slugs_are_404(client, seed):
     assert client.get("/people/nobody/").status_code == 404
     assert client.get("/sources/nothing/").status_code == 404
+
+
+def test_mentions_are_grouped_by_source_with_their_surrounding_words(client, seed):
+    page = client.get(reverse("person-detail", kwargs={"slug": "daniel-kokotajlo"})).content
+    html = page.decode()
+    assert html.count('class="mention-group"') == 2  # the blog and the feature
+    assert '<strong class="passage">Daniel Cocateo</strong>' in html  # a misspelt mention
+    assert "Pavel Ismailov, " in html  # words around it, from the stored prefix
+
+
+def test_an_event_shows_each_sources_account_and_marks_disagreement(client, seed):
+    html = client.get(reverse("event-detail", kwargs={"slug": "altman-returns-agreement"}))
+    html = html.content.decode()
+    assert "The sources disagree." in html and "contradicts this event" in html
+    assert html.count('class="account"') >= 2
+    assert "08:00 UTC" not in html  # a day-precision event shows no clock time
+
+
+def test_a_quote_shows_every_rendering_with_its_wording_differences(client, seed):
+    quote = Quote.objects.get(renderings__exact__contains="first and last time using this")
+    html = client.get(quote.get_absolute_url()).content.decode()
+    assert html.count('class="rendering"') == quote.renderings.published().count() >= 4
+    assert "<ins>" in html and "<del>" in html
+    assert "% the same words" in html
