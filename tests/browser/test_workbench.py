@@ -6,49 +6,72 @@ from archive.models import Annotation, Organization, Person
 from sources.models import Source
 from sources.publishing import Status
 
-DRAG_RECTS = """(words) => {
+LOCATE = """(words) => {
+  // The text node and offsets of the first occurrence of `words` in the article.
   const article = document.querySelector('#workbench-article');
   const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
-  let node;
   const nodes = [];
   let text = '';
+  let node;
   while ((node = walker.nextNode())) { nodes.push([node, text.length]); text += node.data; }
   const at = text.indexOf(words);
   if (at < 0) return null;
-  function point(offset, isEnd) {
+  const find = (offset, isEnd) => {
     for (let i = nodes.length - 1; i >= 0; i--) {
       const [n, base] = nodes[i];
-      if (offset > base || (!isEnd && offset === base)) {
-        const range = document.createRange();
-        const local = offset - base;
-        range.setStart(n, isEnd ? local - 1 : local);
-        range.setEnd(n, isEnd ? local : local + 1);
-        const r = range.getBoundingClientRect();
-        return isEnd ? [r.right - 1, r.top + r.height / 2] : [r.left + 1, r.top + r.height / 2];
-      }
+      if (offset > base || (!isEnd && offset === base)) return [n, offset - base];
     }
-  }
-  nodes[0][0].parentElement.scrollIntoView({block: 'center'});
-  const startNode = point(at, false);
-  startNode && document.elementFromPoint(...startNode).scrollIntoView({block: 'center'});
-  return [point(at, false), point(at + words.length, true)];
+  };
+  return {start: find(at, false), end: find(at + words.length, true)};
 }"""
+
+SCROLL_TO = (
+    "(words) => { const r = (" + LOCATE + ")(words); "
+    "r.start[0].parentElement.scrollIntoView({block: 'center'}); return true; }"
+)
+
+POINTS = (
+    "(words) => { const r = ("
+    + LOCATE
+    + """)(words);
+  const rect = (node, from, to) => {
+    const range = document.createRange();
+    range.setStart(node, from);
+    range.setEnd(node, to);
+    return range.getBoundingClientRect();
+  };
+  const [sn, so] = r.start;
+  const [en, eo] = r.end;
+  const first = rect(sn, so, so + 1);
+  const last = rect(en, eo - 1, eo);
+  return [[first.left + 1, first.top + first.height / 2],
+          [last.right - 1, last.top + last.height / 2]];
+}"""
+)
 
 
 def open_workbench(page, source):
     page.goto(f"/admin/archive/annotation/workbench/{source.pk}/")
     page.wait_for_selector("#workbench-article p[data-offset]")
-    page.wait_for_selector("#workbench-suggestions :text-matches('.')")
+    # The script replaces the article when its state arrives: wait for that, not for the
+    # placeholder, or the text moves under the mouse.
+    page.wait_for_function(
+        "() => !document.querySelector('#workbench-suggestions').innerText.includes('Loading')"
+        " && !document.querySelector('#workbench-review').innerText.includes('Loading')"
+    )
 
 
 def drag_select(page, words):
     """Select `words` in the article the way a person does: press, drag, release."""
-    (x1, y1), (x2, y2) = page.evaluate(DRAG_RECTS, words)
+    page.evaluate(SCROLL_TO, words)
+    page.wait_for_timeout(100)  # let the scroll settle before measuring
+    (x1, y1), (x2, y2) = page.evaluate(POINTS, words)
     page.mouse.move(x1, y1)
     page.mouse.down()
     page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, steps=5)
     page.mouse.move(x2, y2, steps=5)
     page.mouse.up()
+    assert page.evaluate("() => String(window.getSelection()).trim()") == words
     page.wait_for_selector("#wb-form")
 
 
