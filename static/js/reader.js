@@ -17,6 +17,19 @@
     if (note) { note.open = true; note.classList.add("is-target"); }
   }
 
+  // A highlight that is not itself a link (an event account, a quotation, a correction)
+  // leads to its note, where its links are.
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("a")) return;
+    const mark = event.target.closest('mark[data-note="1"]');
+    if (!mark) return;
+    const note = document.getElementById(`note-${mark.dataset.a}`);
+    if (!note) return;
+    note.open = true;
+    note.scrollIntoView({ block: "nearest" });
+    note.querySelector("summary").focus({ preventScroll: true });
+  });
+
   openMarginNotes();
   showTarget();
   wide.addEventListener("change", openMarginNotes);

@@ -56,3 +56,15 @@ def test_search_result_leads_to_the_passage(page):
     page.wait_for_url(f"**{href.split('#')[0]}*")
     anchor = href.split("#")[1]
     assert page.locator(f"#{anchor}").is_visible()
+
+
+def test_clicking_a_highlight_opens_its_note_with_the_links(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/sources/sutskever-leike-exodus-blog/")
+    mark = page.locator("mark.passage-mark--describing[data-note='1']").first
+    key = mark.get_attribute("data-a")
+    note = page.locator(f"#note-{key}")
+    assert note.get_attribute("open") is None  # closed on a phone
+    mark.click(position={"x": 2, "y": 2})
+    assert note.get_attribute("open") is not None
+    assert note.locator("a[href^='/events/']").count() >= 1
