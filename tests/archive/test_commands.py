@@ -105,10 +105,11 @@ def test_setup_demo_loads_an_empty_database_and_creates_the_editor(empty_db, set
     settings.DEBUG = True
     output = run("setup_demo")
     assert Source.objects.count() == 5
-    assert "username 'editor', password 'archive-demo'" in output
+    assert "username 'editor', password 'archive-demo', in the Publishers group" in output
     editor = get_user_model().objects.get(username="editor")
     assert editor.is_staff and not editor.is_superuser
     assert editor.has_perm("archive.change_annotation")
+    assert list(editor.groups.values_list("name", flat=True)) == ["Publishers"]
     assert "already holds sources" in run("setup_demo")
     assert Source.objects.count() == 5
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -33,12 +33,11 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-            user.user_permissions.set(
-                Permission.objects.filter(content_type__app_label__in=["archive", "sources"])
-            )
+            # The demo shows the whole workflow: Publishers may also publish.
+            user.groups.add(Group.objects.get(name="Publishers"))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo editor: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r} "
-                "(log in at http://127.0.0.1:8000/admin/)"
+                f"Demo editor: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}, "
+                "in the Publishers group (log in at http://127.0.0.1:8000/admin/)"
             )
         )
