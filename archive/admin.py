@@ -21,6 +21,7 @@ from archive.models import (
 )
 from sources.anchoring import describe_mismatch
 from sources.editing import EditorialAdmin
+from sources.text import excerpt
 
 
 def changelist_link(model, filter_field, obj, label):
@@ -231,7 +232,7 @@ class AnnotationAdmin(EditorialAdmin):
 
     @admin.display(description="Passage", ordering="exact")
     def excerpt(self, annotation):
-        return annotation.exact if len(annotation.exact) <= 70 else annotation.exact[:69] + "…"
+        return excerpt(annotation.exact, 70)
 
     @admin.display(description="")
     def in_context(self, annotation):

@@ -1,5 +1,6 @@
 """The reader's view of an article: highlights, notes, what it mentions, how others tell it."""
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -102,7 +103,7 @@ def read(source: Source) -> Reading:
     for a in annotations:
         if not has_note(a):
             continue
-        number = max(i for i, offset in enumerate(starts, 1) if offset <= a.start)
+        number = bisect_right(starts, a.start)  # paragraphs are numbered from 1
         seen, others = set(), []
         for event in a.events.all():
             for other in accounts.get(event.pk, []):

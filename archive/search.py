@@ -34,7 +34,7 @@ from archive.models import (
 )
 from archive.models.search import document_vector
 from sources.models import Source, body_changed
-from sources.text import paragraphs
+from sources.text import excerpt, paragraphs
 
 MAX_QUERY_CHARS = 200
 #: More terms than this add nothing a reader can judge and only cost the engine time.
@@ -290,7 +290,7 @@ def _source_entries(sources) -> list[SearchEntry]:
 def _passage_entries(annotations) -> list[SearchEntry]:
     entries = []
     for annotation in annotations:
-        exact = annotation.exact if len(annotation.exact) <= 60 else annotation.exact[:59] + "…"
+        exact = excerpt(annotation.exact, 60)
         body = annotation.note
         if annotation.correction:
             body = f"{body}\nCorrection: {annotation.correction}".strip()

@@ -132,12 +132,15 @@ def annotation_json(annotation: Annotation) -> dict:
     }
 
 
-def source_annotations(source):
-    return (
-        Annotation.objects.filter(source=source)
-        .select_related("quote")
-        .prefetch_related("persons", "organizations", "events")
+def with_links(annotations):
+    """What annotation_json reads, fetched up front."""
+    return annotations.select_related("quote").prefetch_related(
+        "persons", "organizations", "events"
     )
+
+
+def source_annotations(source):
+    return with_links(Annotation.objects.filter(source=source))
 
 
 def render_workbench_article(source, annotations) -> str:
@@ -387,22 +390,13 @@ def _check_version(annotation, data):
         raise EditConflict(annotation)
 
 
-def _conflict(request, key):
-    current = source_annotations_by_key(key)
+def _conflict(key):
+    current = with_links(Annotation.objects.filter(key=key)).first()
     return json_error(
         "Someone else changed this annotation while you were editing. Your changes are still "
         "in the form: compare them with the current version below and save again.",
         409,
         current=annotation_json(current) if current else None,
-    )
-
-
-def source_annotations_by_key(key):
-    return (
-        Annotation.objects.filter(key=key)
-        .select_related("quote")
-        .prefetch_related("persons", "organizations", "events")
-        .first()
     )
 
 
@@ -415,11 +409,9 @@ def update(request, key):
     data = read_json(request)
     try:
         _check_version(annotation, data)
-        if data.get("version") is not None:
-            annotation.version = data["version"]
         saved = _save_annotation(request, annotation.source, annotation, data)
     except EditConflict:
-        return _conflict(request, key)
+        return _conflict(key)
     return JsonResponse(annotation_json(saved))
 
 
@@ -432,13 +424,11 @@ def delete(request, key):
     data = read_json(request)
     try:
         with transaction.atomic():
-            _check_version(annotation, data)
             locked = Annotation.objects.select_for_update().get(pk=annotation.pk)
-            if data.get("version") is not None and locked.version != data["version"]:
-                raise EditConflict(annotation)
+            _check_version(locked, data)
             locked.delete()
     except EditConflict:
-        return _conflict(request, key)
+        return _conflict(key)
     return HttpResponse(status=204)
 
 

@@ -15,6 +15,11 @@ def normalise(text: str) -> str:
     return "\n\n".join(line for line in lines if line.strip()).strip()
 
 
+def excerpt(text: str, length: int) -> str:
+    """`text` cut to at most `length` characters, an ellipsis showing where."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def is_normalised(text: str) -> bool:
     return normalise(text) == text
 

@@ -13,6 +13,7 @@ from archive.models.quotes import Quote
 from sources.anchoring import Window, anchor_span, describe_mismatch
 from sources.models import Source
 from sources.publishing import Publishable, PublishableQuerySet, Status
+from sources.text import excerpt
 from sources.versioning import Versioned
 
 
@@ -208,9 +209,9 @@ class Annotation(Anchored, Keyed, Publishable, Versioned, Timestamped):
         ]
 
     def __str__(self):
-        excerpt = self.exact if len(self.exact) <= 60 else self.exact[:59] + "…"
+        passage = excerpt(self.exact, 60)
         return (
-            f"“{excerpt}” ({self.source.slug if self.source_id else '?'} {self.start}–{self.end})"
+            f"“{passage}” ({self.source.slug if self.source_id else '?'} {self.start}–{self.end})"
         )
 
     def get_absolute_url(self):
