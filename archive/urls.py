@@ -1,9 +1,9 @@
 """URL configuration: the public site, the admin. Public URLs are permanent."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-from archive.views import indexes, pages, reader, search
+from archive.views import annotations, indexes, pages, reader, search
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -18,5 +18,13 @@ urlpatterns = [
     path("quotes/", indexes.quote_list, name="quote-list"),
     path("quotes/<slug:slug>/", pages.quote_detail, name="quote-detail"),
     path("search/", search.search_page, name="search"),
+    path("annotations/", annotations.container, name="annotation-container"),
+    path(
+        "annotations/sources/<slug:slug>/",
+        annotations.source_container,
+        name="annotation-source-container",
+    ),
+    path("annotations/<uuid:key>/", annotations.item, name="annotation-item"),
+    path("api/", include("archive.api.urls")),
     path("admin/", admin.site.urls),
 ]

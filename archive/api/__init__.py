@@ -1,0 +1,1 @@
+"""The JSON API at /api/: read-only, published content only (Django REST framework)."""

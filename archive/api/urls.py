@@ -1,0 +1,3 @@
+"""URLs of the JSON API (mounted at /api/)."""
+
+urlpatterns: list = []
