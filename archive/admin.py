@@ -203,6 +203,7 @@ class AnnotationAdmin(EditorialAdmin):
         "author",
         "created_at",
         "updated_at",
+        "origin",
     ]
     list_select_related = ["source"]
     fieldsets = [
@@ -223,7 +224,10 @@ class AnnotationAdmin(EditorialAdmin):
             {"fields": ["motivation", "persons", "organizations", "events", "quote", "stance"]},
         ),
         ("Notes", {"fields": ["note", "correction"]}),
-        ("Publishing", {"fields": ["status", "author", "key", "created_at", "updated_at"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "author", "key", "origin", "created_at", "updated_at"]},
+        ),
     ]
 
     @admin.display(description="Source", ordering="source__slug")

@@ -307,7 +307,7 @@ def _form_errors(form) -> dict:
     return {field: [str(m) for m in messages] for field, messages in form.errors.items()}
 
 
-def _save_annotation(request, source, annotation, data) -> Annotation:
+def save_annotation(request, source, annotation, data) -> Annotation:
     form = AnnotationInputForm(data, source=source)
     if not form.is_valid():
         message = (
@@ -369,7 +369,7 @@ def _unique_slug(model, base: str) -> str:
     return slug
 
 
-def _guard_published(request, annotation):
+def guard_published(request, annotation):
     if annotation.status == Status.PUBLISHED and not can_publish(request.user, Annotation):
         raise PermissionDenied("This annotation is published: only a publisher can change it.")
 
@@ -380,7 +380,7 @@ def create(request, source_id):
     require(request, "archive.add_annotation")
     source = get_object_or_404(Source, pk=source_id)
     annotation = Annotation(source=source, author=request.user)
-    saved = _save_annotation(request, source, annotation, read_json(request))
+    saved = save_annotation(request, source, annotation, read_json(request))
     return JsonResponse(annotation_json(saved), status=201)
 
 
@@ -405,11 +405,11 @@ def _conflict(key):
 def update(request, key):
     require(request, "archive.change_annotation")
     annotation = get_object_or_404(Annotation.objects.select_related("source"), key=key)
-    _guard_published(request, annotation)
+    guard_published(request, annotation)
     data = read_json(request)
     try:
         _check_version(annotation, data)
-        saved = _save_annotation(request, annotation.source, annotation, data)
+        saved = save_annotation(request, annotation.source, annotation, data)
     except EditConflict:
         return _conflict(key)
     return JsonResponse(annotation_json(saved))
@@ -420,7 +420,7 @@ def update(request, key):
 def delete(request, key):
     require(request, "archive.delete_annotation")
     annotation = get_object_or_404(Annotation, key=key)
-    _guard_published(request, annotation)
+    guard_published(request, annotation)
     data = read_json(request)
     try:
         with transaction.atomic():

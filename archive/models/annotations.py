@@ -179,6 +179,15 @@ class Annotation(Anchored, Keyed, Publishable, Versioned, Timestamped):
         db_index=True,
         help_text="Set when the source's text is edited; an editor's save confirms the anchor.",
     )
+    origin = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=(
+            "For an imported annotation: its id where it was made (or a sha256: hash of its "
+            "content if it had none). A second import of the same file skips it. Empty for "
+            "annotations made here."
+        ),
+    )
 
     objects = AnnotationManager()
     history = HistoricalRecords(m2m_fields=["persons", "organizations", "events"])
@@ -205,6 +214,12 @@ class Annotation(Anchored, Keyed, Publishable, Versioned, Timestamped):
             models.CheckConstraint(
                 condition=models.Q(anchor_status__in=AnchorStatus.values),
                 name="archive_annotation_anchor_status",
+            ),
+            # Two imports of one file at once cannot both write an annotation.
+            models.UniqueConstraint(
+                fields=["source", "origin"],
+                condition=~models.Q(origin=""),
+                name="archive_annotation_unique_origin",
             ),
         ]
 
