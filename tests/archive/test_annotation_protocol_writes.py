@@ -136,7 +136,9 @@ def test_a_quote_selector_alone_is_anchored_by_its_context(editor, blog, leike):
         (lambda d: d.update(motivation="bookmarking"), "bookmarking"),
         (lambda d: d.pop("target"), "target"),
         (
-            lambda d: d["target"].update(source=f"{BASE}/sources/altman-visitor-badge-compilation/"),
+            lambda d: d["target"].update(
+                source=f"{BASE}/sources/altman-visitor-badge-compilation/"
+            ),
             "This container holds annotations of",
         ),
     ],
