@@ -157,7 +157,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "archive.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -169,4 +169,16 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["archive.api.schema.public_api_only"],
+    # One name per shared choice set (several fields use each).
+    "ENUM_NAME_OVERRIDES": {
+        "BasisEnum": "sources.models.Basis",
+        "PrecisionEnum": "sources.dates.Precision",
+        "SourceKindEnum": "sources.models.SourceKind",
+        "AliasKindEnum": "archive.models.names.AliasKind",
+        "StanceEnum": "archive.models.Stance",
+        "SpeakerKindEnum": "archive.api.serializers.SPEAKER_KINDS",
+    },
 }
+# The annotation protocol's clients get a JSON answer when their CSRF token is missing.
+CSRF_FAILURE_VIEW = "archive.views.annotations.csrf_failure"
