@@ -6,9 +6,9 @@ Serialisation is archive/webannotation/jsonld.py, HTTP rules protocol.py, writes
 """
 
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.middleware.csrf import get_token
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.vary import vary_on_headers
 
