@@ -35,7 +35,7 @@ from archive.models import (
     Quote,
     Role,
 )
-from archive.views.indexes import PRECISION_RANK
+from archive.queries import TIME_ORDER
 from sources.dates import Precision
 from sources.models import Source
 
@@ -443,7 +443,7 @@ def timeline_events(selection: Selection) -> QuerySet:
             Prefetch("participations", participations, to_attr="exported_participations"),
             Prefetch("annotations", _accounts(selection), to_attr="accounts"),
         )
-        .order_by("occurred_at", PRECISION_RANK, "title", "pk")
+        .order_by(*TIME_ORDER)
     )
 
 

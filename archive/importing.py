@@ -14,13 +14,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from archive.models import AnchorStatus, Annotation
-from archive.webannotation.incoming import (
-    Incoming,
-    InvalidAnnotation,
-    LinkResolver,
-    our_annotation_key,
-    resolve_source,
-)
+from archive.webannotation.incoming import Incoming, InvalidAnnotation
+from archive.webannotation.links import LinkResolver, our_annotation_key, resolve_source
 from sources.locating import How, Located, Locator, NotAnchorable
 from sources.models import Source
 from sources.publishing import Status

@@ -21,13 +21,12 @@ from archive.filters import (
     linked_by_annotations,
 )
 from archive.models import Annotation, Event, Organization, Participation, Person, Quote, Role
-from archive.views.indexes import PRECISION_RANK, count_of, published_annotations
+from archive.queries import TIME_ORDER, count_of, published_annotations
 from sources.models import Source
 from sources.publishing import Status
 
 # Orders with a unique last key, so pages never overlap or skip a row.
 SOURCE_ORDER = (F("published_on").asc(nulls_last=True), "title", "pk")
-EVENT_ORDER = ("occurred_at", PRECISION_RANK, "title", "pk")
 ROLE_ORDER = (F("start").asc(nulls_last=True), "title", "pk")
 QUOTE_ORDER = (F("said_on").asc(nulls_last=True), "slug", "pk")
 #: Passages grouped by source, the sources in SOURCE_ORDER.
@@ -157,7 +156,7 @@ class PersonViewSet(PublishedViewSet):
         person.public_sources = sources_linking(persons=person)
         person.public_quotes = list(linkable(Quote.objects.published().filter(speaker=person)))
         events = EventFilter.involving(Event.objects.published(), "person", person)
-        person.public_events = list(linkable(events).order_by(*EVENT_ORDER))
+        person.public_events = list(linkable(events).order_by(*TIME_ORDER))
         return person
 
 
@@ -198,7 +197,7 @@ class OrganizationViewSet(PublishedViewSet):
         quotes = Quote.objects.published().filter(speaker_organization=organization)
         organization.public_quotes = list(linkable(quotes))
         events = EventFilter.involving(Event.objects.published(), "organization", organization)
-        organization.public_events = list(linkable(events).order_by(*EVENT_ORDER))
+        organization.public_events = list(linkable(events).order_by(*TIME_ORDER))
         return organization
 
 
@@ -232,12 +231,12 @@ class EventViewSet(PublishedViewSet):
             .prefetch_related(
                 Prefetch("participations", participations, to_attr="public_participations")
             )
-            .order_by(*EVENT_ORDER)
+            .order_by(*TIME_ORDER)
         )
 
     def with_links(self, event):
         children = Event.objects.published().filter(parent=event)
-        event.public_children = list(linkable(children).order_by(*EVENT_ORDER))
+        event.public_children = list(linkable(children).order_by(*TIME_ORDER))
         event.public_quotes = list(linkable(Quote.objects.published().filter(event=event)))
         event.accounts = accounts_of(event)
         return event

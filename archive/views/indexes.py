@@ -11,19 +11,12 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Case,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
 from archive.filters import (
@@ -33,35 +26,13 @@ from archive.filters import (
     QuoteFilter,
     SourceFilter,
 )
-from archive.models import Annotation, Event, Organization, Participation, Person, Quote, Role
+from archive.models import Event, Organization, Participation, Person, Quote, Role
+from archive.queries import TIME_ORDER, count_of, published_annotations
 from sources.dates import Precision
 from sources.models import Source
 from sources.publishing import Status
 
 PER_PAGE = 50
-
-
-class CountAll(Func):
-    function = "COUNT"
-    output_field = IntegerField()
-
-
-class CountDistinct(Func):
-    function = "COUNT"
-    template = "%(function)s(DISTINCT %(expressions)s)"
-    output_field = IntegerField()
-
-
-def count_of(queryset: QuerySet, expression=None, distinct: bool = False):
-    """COUNT over `queryset` as a correlated subquery: one value per row, no extra query,
-    and no multiplication of rows when a page shows several counts."""
-    counter = CountDistinct if distinct else CountAll
-    rows = queryset.order_by().annotate(n=counter(expression or F("pk"))).values("n")
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-def published_annotations(**links):
-    return Annotation.objects.published().filter(**links)
 
 
 def filtered_page(request, filterset_class, queryset: QuerySet) -> tuple:
@@ -213,17 +184,6 @@ def timeline_groups(events) -> list[TimelineGroup]:
     return groups
 
 
-#: At the same moment, the coarser date first: a year or month starts before the days in it.
-PRECISION_RANK = Case(
-    When(precision=Precision.YEAR, then=Value(0)),
-    When(precision=Precision.MONTH, then=Value(1)),
-    When(precision=Precision.DAY, then=Value(2)),
-    When(precision=Precision.HOUR, then=Value(3)),
-    default=Value(4),
-    output_field=IntegerField(),
-)
-
-
 def event_list(request):
     participations = (
         Participation.objects.filter(
@@ -238,7 +198,7 @@ def event_list(request):
         .prefetch_related(
             Prefetch("participations", participations, to_attr="public_participations")
         )
-        .order_by("occurred_at", PRECISION_RANK, "title", "pk")
+        .order_by(*TIME_ORDER)
     )
     filterset, page = filtered_page(request, EventFilter, events)
     context = index_context(filterset, page, groups=timeline_groups(list(page.object_list)))

@@ -1,4 +1,4 @@
-"""A Web Annotation from elsewhere read into the archive's terms, and its links resolved.
+"""A Web Annotation from elsewhere read into the archive's terms (links.py resolves its IRIs).
 
 Reading is tolerant of what real exports do (compacted or expanded keys, a selector or a list
 of them, HTML bodies, Hypothesis' own JSON) and strict about what the archive stores: types
@@ -9,20 +9,15 @@ refused with one sentence saying why or set aside with a remark.
 import hashlib
 import json
 import re
-import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
-from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from archive.models import Event, Motivation, Organization, Person, Quote
+from archive.models import Motivation
 from archive.webannotation import vocabulary
-from sources.models import Source
+from archive.webannotation.htmltext import html_to_text
 
 #: Limits on what one file may hold: generous for real annotations, fatal for a runaway one.
 MAX_EXACT = 20_000
@@ -31,10 +26,6 @@ MAX_ANNOTATIONS = 10_000
 MAX_IRI = 2_000
 #: Purposes of a TextualBody whose text is the annotation's note.
 NOTE_PURPOSES = frozenset({"commenting", "describing", "questioning"})
-#: The route names of a source's pages: its reader and its annotation container.
-SOURCE_ROUTES = frozenset({"source-detail", "annotation-source-container"})
-ENTITY_MODELS = {"person": Person, "organization": Organization, "event": Event, "quote": Quote}
-LINK_FIELDS = {"person": "persons", "organization": "organizations", "event": "events"}
 HYPOTHESIS_IRI = "https://hypothes.is/a/{}"
 
 
@@ -457,193 +448,3 @@ def _moment(data: dict, key: str, remarks: list[str]) -> datetime | None:
         remarks.append(f"set aside its {key}, which is not a date and time: {str(value)[:40]!r}")
         return None
     return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
-
-
-class _TextOfHtml(HTMLParser):
-    """The text of an HTML fragment: paragraphs and line breaks kept, links as Markdown."""
-
-    BLOCKS = frozenset(
-        [
-            "p",
-            "div",
-            "blockquote",
-            "pre",
-            "ul",
-            "ol",
-            "li",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "table",
-            "tr",
-            "section",
-            "article",
-        ]
-    )
-    SKIPPED = frozenset({"script", "style", "template"})
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-        self.links: list[tuple[int, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        elif tag == "a":
-            self.links.append((len(self.parts), dict(attrs).get("href") or ""))
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        elif tag == "a" and self.links:
-            at, href = self.links.pop()
-            text = "".join(self.parts[at:]).strip()
-            if text and href.startswith(("http://", "https://")) and text != href:
-                text = re.sub(r"([\[\]])", r"\\\1", text)
-                self.parts[at:] = [f"[{text}]({href.replace(')', '%29').replace(' ', '%20')})"]
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """Plain text (Markdown-safe) of an HTML body: the tags are dropped, never trusted."""
-    parser = _TextOfHtml()
-    parser.feed(html)
-    parser.close()
-    lines = (line.strip() for line in "".join(parser.parts).split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-# Links to the archive --------------------------------------------------------------------
-
-
-@dataclass
-class Links:
-    persons: list[Person] = field(default_factory=list)
-    organizations: list[Organization] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    quote: Quote | None = None
-    #: IRIs that name nothing in this archive (reported, not fatal), and why, by IRI.
-    unknown: list[str] = field(default_factory=list)
-    reasons: dict[str, str] = field(default_factory=dict)
-
-    def slugs(self) -> dict[str, list[str]]:
-        found = {
-            "persons": [p.slug for p in self.persons],
-            "organizations": [o.slug for o in self.organizations],
-            "events": [e.slug for e in self.events],
-            "quote": [self.quote.slug] if self.quote else [],
-        }
-        return {kind: slugs for kind, slugs in found.items() if slugs}
-
-
-def route(iri: str) -> tuple[str, dict] | None:
-    """The URL name and arguments of the archive page an IRI's path names, on any host (so an
-    export from another instance of the archive maps onto this one); None if it names none."""
-    path = urlsplit(iri).path
-    if not path.startswith("/"):
-        return None
-    prefix = get_script_prefix()
-    if path.startswith(prefix):
-        path = "/" + path[len(prefix) :]
-    for candidate in (path, path + "/") if not path.endswith("/") else (path,):
-        try:
-            match = resolve(candidate)
-        except Resolver404:
-            continue
-        return match.url_name, match.kwargs
-    return None
-
-
-def our_annotation_key(iri: str) -> uuid.UUID | None:
-    """The key in an annotation IRI of the archive's form (/annotations/<uuid>/), if it is one."""
-    found = route(iri) if iri else None
-    if found and found[0] == "annotation-item":
-        return found[1]["key"]
-    return None
-
-
-class LinkResolver:
-    """Resolves the entity IRIs of many annotations with one query per kind of entity."""
-
-    def __init__(self, iris):
-        self.routes: dict[str, tuple[str, str] | None] = {}
-        wanted = defaultdict(set)
-        for iri in iris:
-            if iri in self.routes:
-                continue
-            found = route(iri)
-            kind = found and vocabulary.ENTITY_ROUTES.get(found[0])
-            self.routes[iri] = (kind, found[1]["slug"]) if kind else None
-            if kind:
-                wanted[kind].add(found[1]["slug"])
-        self.found = {
-            kind: ENTITY_MODELS[kind].objects.in_bulk(slugs, field_name="slug")
-            for kind, slugs in wanted.items()
-        }
-
-    def links(self, iris: list[str]) -> Links:
-        links = Links()
-        for iri in iris:
-            found = self.routes.get(iri) or self._route_late(iri)
-            if found is None:
-                links.unknown.append(iri)
-                links.reasons[iri] = "not the address of a person, organisation, event or quote"
-                continue
-            kind, slug = found
-            entity = self.found.get(kind, {}).get(slug)
-            if entity is None:
-                links.unknown.append(iri)
-                links.reasons[iri] = f"no {kind} {slug!r} in the archive"
-            elif kind == "quote":
-                if links.quote is None or links.quote == entity:
-                    links.quote = entity
-                else:
-                    links.unknown.append(iri)
-                    links.reasons[iri] = (
-                        f"a second quote ({slug}): a passage renders one quote, "
-                        f"kept {links.quote.slug}"
-                    )
-            else:
-                chosen = getattr(links, LINK_FIELDS[kind])
-                if entity not in chosen:
-                    chosen.append(entity)
-        return links
-
-    def _route_late(self, iri: str):
-        if iri not in self.routes:
-            # An IRI not given up front: resolve it on its own (one more query, not wrong).
-            late = LinkResolver([iri])
-            self.routes.update(late.routes)
-            for kind, found in late.found.items():
-                self.found.setdefault(kind, {}).update(found)
-        return self.routes[iri]
-
-
-def resolve_links(iris: list[str]) -> Links:
-    """The archive's entities named by a list of IRIs (slugs looked up in bulk)."""
-    return LinkResolver(iris).links(iris)
-
-
-def resolve_source(iri: str) -> Source | None:
-    """The source of the archive an IRI names: its reader or annotation container (on any
-    host), or the address it was published at."""
-    if not iri:
-        return None
-    found = route(iri)
-    if found and found[0] in SOURCE_ROUTES:
-        return Source.objects.filter(slug=found[1]["slug"]).first()
-    return Source.objects.filter(url=iri.split("#")[0]).exclude(url="").first()

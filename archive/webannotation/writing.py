@@ -10,13 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from archive.models import Annotation
-from archive.webannotation.incoming import (
-    Incoming,
-    InvalidAnnotation,
-    read_annotation,
-    resolve_links,
-    resolve_source,
-)
+from archive.webannotation.incoming import Incoming, InvalidAnnotation, read_annotation
+from archive.webannotation.links import resolve_links, resolve_source
 from archive.webannotation.protocol import ProtocolError
 from archive.workbench import BadRequest, guard_published, save_annotation
 from sources.anchoring import describe_mismatch

@@ -31,7 +31,7 @@ from archive.models import (
     SearchEntry,
 )
 from archive.models.events import local_moment
-from archive.views.indexes import PRECISION_RANK
+from archive.queries import TIME_ORDER
 from sources.models import Source
 from sources.publishing import Status
 from tests.conftest import APP_MODELS
@@ -478,7 +478,7 @@ def test_the_timeline_is_every_published_event_in_true_order(seed, tmp_path):
     path = tmp_path / "timeline.json"
     export(timeline_json=str(path))
     timeline = json.loads(path.read_text(encoding="utf-8"))
-    expected = Event.objects.published().order_by("occurred_at", PRECISION_RANK, "title", "pk")
+    expected = Event.objects.published().order_by(*TIME_ORDER)
     assert timeline["site"] == settings.SITE_URL
     assert [entry["slug"] for entry in timeline["events"]] == [e.slug for e in expected]
     for entry, event in zip(timeline["events"], expected, strict=True):

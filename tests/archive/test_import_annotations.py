@@ -13,16 +13,15 @@ from django.db import IntegrityError, transaction
 from archive.importing import Outcome, import_annotations
 from archive.models import AnchorStatus, Annotation, Motivation, Person
 from archive.webannotation import vocabulary
+from archive.webannotation.htmltext import html_to_text
 from archive.webannotation.incoming import (
     MAX_ANNOTATIONS,
     Incoming,
     InvalidAnnotation,
-    html_to_text,
     read_annotation,
     read_annotations,
-    resolve_links,
-    resolve_source,
 )
+from archive.webannotation.links import resolve_links, resolve_source
 from sources.models import Source
 from sources.publishing import Status
 from tests.conftest import snapshot
