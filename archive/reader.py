@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from archive.caching import rendered_paragraphs
 from archive.models import Annotation, Event, Motivation, Organization, Person
 from archive.notes import render_note
-from archive.rendering import Highlight, render_paragraphs
+from archive.rendering import Highlight
 from sources.models import Source
 from sources.publishing import Status
 from sources.text import paragraphs
@@ -97,7 +98,7 @@ def read(source: Source) -> Reading:
         )
         for a in annotations
     ]
-    rendered = render_paragraphs(source.body, highlights)
+    rendered = rendered_paragraphs(source.body, highlights)  # stored: rendered once per version
     starts = [offset for offset, _ in paragraphs(source.body)]
     notes_by_paragraph: dict[int, list[Note]] = {}
     for a in annotations:

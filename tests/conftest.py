@@ -6,6 +6,7 @@ their own small world start from `empty_db`.
 """
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 from archive.models import (
@@ -64,6 +65,13 @@ def production_like_settings(tmp_path_factory):
     settings.SECURE_SSL_REDIRECT = False
     settings.STATIC_ROOT = tmp_path_factory.mktemp("staticfiles")
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def no_cached_pages():
+    """Each test starts with an empty cache: query budgets measure the uncached path, and a
+    rolled-back test leaves no page behind under a generation token the next test reuses."""
+    caches["default"].clear()
 
 
 @pytest.fixture(scope="session")

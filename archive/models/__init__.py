@@ -9,6 +9,7 @@ from archive.models.annotations import (
     Stance,
 )
 from archive.models.events import Certainty, Event, Participation
+from archive.models.generation import ContentGeneration
 from archive.models.names import (
     AliasKind,
     Organization,
@@ -26,6 +27,7 @@ __all__ = [
     "Annotation",
     "AnnotationQuerySet",
     "Certainty",
+    "ContentGeneration",
     "DismissedMention",
     "Event",
     "Medium",

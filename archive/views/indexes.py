@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.shortcuts import render
 
+from archive.caching import cache_public_page
 from archive.filters import (
     EventFilter,
     OrganizationFilter,
@@ -54,6 +55,7 @@ def index_context(filterset, page: Page, **extra) -> dict:
     }
 
 
+@cache_public_page
 def source_list(request):
     sources = (
         Source.objects.published()
@@ -75,6 +77,7 @@ def _mention_counts(link: str) -> dict:
     }
 
 
+@cache_public_page
 def person_list(request):
     people = (
         Person.objects.published()
@@ -94,6 +97,7 @@ def person_list(request):
     return render(request, "archive/person_list.html", index_context(filterset, page))
 
 
+@cache_public_page
 def organization_list(request):
     organizations = (
         Organization.objects.published()
@@ -112,6 +116,7 @@ def organization_list(request):
     return render(request, "archive/organization_list.html", index_context(filterset, page))
 
 
+@cache_public_page
 def quote_list(request):
     renderings = published_annotations(quote=OuterRef("pk"))
     quotes = (
@@ -184,6 +189,7 @@ def timeline_groups(events) -> list[TimelineGroup]:
     return groups
 
 
+@cache_public_page
 def event_list(request):
     participations = (
         Participation.objects.filter(

@@ -3,12 +3,15 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
+from archive.caching import cache_public_page
+from archive.mention_pages import mention_page
 from archive.models import Annotation, Event, Organization, Person, Quote, Role, Stance
 from archive.wording import similarity, wording_diff
 from sources.models import Source
 from sources.publishing import Status
 
 
+@cache_public_page(query=())
 def home(request):
     return render(
         request,
@@ -30,8 +33,9 @@ def home(request):
 
 
 def _mentions(entity_field, entity):
-    """Published passages about `entity`, by source; the words around come from the stored
-    prefix and suffix, so no article text is loaded."""
+    """Published passages about `entity`, by source, for an event's page (people and
+    organisations page theirs: archive/mention_pages.py). The words around come from the
+    stored prefix and suffix, so no article text is loaded."""
     return (
         Annotation.objects.published()
         .filter(**{entity_field: entity})
@@ -48,6 +52,7 @@ def _by_source(annotations) -> list[tuple]:
     return list(groups.values())
 
 
+@cache_public_page(query=("page",))
 def person_detail(request, slug):
     person = get_object_or_404(
         Person.objects.published().prefetch_related(
@@ -65,21 +70,24 @@ def person_detail(request, slug):
     return render(
         request,
         "archive/person_detail.html",
-        {"entity": person, "groups": _by_source(_mentions("persons", person))},
+        {"entity": person, "mentions": mention_page("persons", person, request.GET.get("page"))},
     )
 
 
+@cache_public_page(query=("page",))
 def organization_detail(request, slug):
     organization = get_object_or_404(
         Organization.objects.published().prefetch_related("aliases"), slug=slug
     )
+    mentions = mention_page("organizations", organization, request.GET.get("page"))
     return render(
         request,
         "archive/organization_detail.html",
-        {"entity": organization, "groups": _by_source(_mentions("organizations", organization))},
+        {"entity": organization, "mentions": mentions},
     )
 
 
+@cache_public_page(query=())
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
     accounts = list(_mentions("events", event))
@@ -111,6 +119,7 @@ def disagreement(accounts) -> list[str]:
     return notes
 
 
+@cache_public_page(query=())
 def quote_detail(request, slug):
     quote = get_object_or_404(
         Quote.objects.published().select_related("speaker", "speaker_organization", "event"),

@@ -2,10 +2,12 @@
 
 from django.shortcuts import get_object_or_404, render
 
+from archive.caching import cache_public_page
 from archive.reader import citation, read
 from sources.models import Source
 
 
+@cache_public_page(query=())  # the reader reads no parameter
 def source_detail(request, slug):
     source = get_object_or_404(Source.objects.published(), slug=slug)
     reading = read(source)

@@ -2,9 +2,11 @@
 
 from django.shortcuts import render
 
+from archive.caching import cache_public_page
 from archive.search import MAX_QUERY_CHARS, clean_query, search
 
 
+@cache_public_page(query=("q",))
 def search_page(request):
     query, truncated = clean_query(request.GET.get("q", ""))
     hits = search(query) if query else []

@@ -21,6 +21,7 @@ BUDGETS = {
     "quote-list": 8,
     "event-list": 7,
 }
+GENERATION = 1  # every page also reads the content generation (archive/caching.py)
 
 
 def page(client, name, **params):
@@ -114,9 +115,9 @@ def test_index_urls_are_permanent():
 def test_query_budget_with_and_without_filters(
     client, seed, filtered_params, django_assert_max_num_queries, name, budget
 ):
-    with django_assert_max_num_queries(budget):
+    with django_assert_max_num_queries(budget + GENERATION):
         client.get(reverse(name))
-    with django_assert_max_num_queries(budget):
+    with django_assert_max_num_queries(budget + GENERATION):
         response = client.get(reverse(name), filtered_params[name])
     assert response.status_code == 200
 
@@ -172,10 +173,10 @@ def test_query_budget_does_not_grow_with_the_data(
     client, seed, filtered_params, django_assert_max_num_queries, name, budget
 ):
     add_published_rows(30)
-    with django_assert_max_num_queries(budget):
+    with django_assert_max_num_queries(budget + GENERATION):
         response = client.get(reverse(name))
     assert response.status_code == 200
-    with django_assert_max_num_queries(budget):
+    with django_assert_max_num_queries(budget + GENERATION):
         response = client.get(reverse(name), filtered_params[name])
     assert response.status_code == 200
     assert "Extra" in page(client, name)
@@ -223,7 +224,9 @@ def test_sources_by_event(client, seed):
 def test_outlet_choices_are_published_outlets(client, seed):
     html = page(client, "source-list")
     assert '<option value="The Verge">' in html and '<option value="Vox">' in html
-    Source.objects.filter(slug=INTERVIEW).update(status=Status.DRAFT)
+    interview = Source.objects.get(slug=INTERVIEW)
+    interview.status = Status.DRAFT
+    interview.save()  # as an editor does: a queryset update() would bypass the page cache
     html = page(client, "source-list")
     assert "The Verge" not in html
     assert INTERVIEW not in linked(html, "sources")

@@ -7,7 +7,10 @@ from archive.models import Annotation, Event, Organization, Person, Quote
 from sources.models import Source
 from sources.publishing import Status
 
-# Budgets do not depend on how many annotations, mentions or sources there are.
+# Budgets do not depend on how many annotations, mentions or sources there are. Each page
+# reads the content generation too (+ 1, archive/caching.py); the cache is empty at the start
+# of every test, so these are the budgets of the uncached path.
+GENERATION = 1
 PAGES = [
     ("home", {}, 8),
     ("source-list", {}, 5),  # + filter choices: outlets, people, events
@@ -23,7 +26,7 @@ PAGES = [
 def test_public_pages_render_within_their_query_budget(
     client, seed, django_assert_max_num_queries, name, kwargs, budget
 ):
-    with django_assert_max_num_queries(budget):
+    with django_assert_max_num_queries(budget + GENERATION):
         response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == 200
     assert b"<main" in response.content
@@ -31,16 +34,21 @@ def test_public_pages_render_within_their_query_budget(
 
 def test_quote_page_within_budget(client, seed, django_assert_max_num_queries):
     quote = Quote.objects.filter(renderings__isnull=False).first()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5 + GENERATION):
         response = client.get(quote.get_absolute_url())
     assert response.status_code == 200
 
 
 def test_person_page_lists_every_published_mention(client, seed):
-    response = client.get(reverse("person-detail", kwargs={"slug": "sam-altman"}))
+    """A page at a time (tests/archive/test_entity_pagination.py)."""
+    url = reverse("person-detail", kwargs={"slug": "sam-altman"})
+    pages = [client.get(url).content.decode()]
+    while 'rel="next"' in pages[-1]:
+        pages.append(client.get(url, {"page": len(pages) + 1}).content.decode())
     mentions = Annotation.objects.published().filter(persons__slug="sam-altman").count()
-    assert response.content.decode().count('class="passage"') == mentions > 200
-    assert "Ultraman" in response.content.decode()
+    assert sum(page.count('class="passage"') for page in pages) == mentions > 200
+    assert len(pages) > 1
+    assert "Ultraman" in pages[0]
 
 
 def test_drafts_are_404_to_the_public(client, seed):
