@@ -1,39 +1,74 @@
-"""Integrity checks that must hold on every save, including the raw saves of loaddata.
+"""Integrity checks that must hold on every save, including the raw saves of loaddata, and
+the content generation that every change to public content replaces.
 
 Raw saves bypass Model.save() and clean(), but not pre_save, so the anchoring invariant
-``body[start:end] == exact`` is enforced here.
+``body[start:end] == exact`` is enforced here; loaddata checks the rows it saves in bulk instead
+(archive/fixture_loading.py), with the same messages.
 """
 
-from django.db.models.signals import m2m_changed, pre_save
+from django.apps import apps as global_apps
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
-from archive.models import AnchorStatus, Annotation, DismissedMention
+from archive.caching import bump_generation
+from archive.models import (
+    AnchorStatus,
+    Annotation,
+    DismissedMention,
+    Event,
+    Organization,
+    OrganizationAlias,
+    Participation,
+    Person,
+    PersonAlias,
+    Quote,
+    Role,
+)
 from archive.models.annotations import Anchored
 from archive.reanchor import reanchor_source
-from sources.anchoring import CONTEXT_CHARS, AnchorError
+from sources.anchoring import CONTEXT_CHARS, AnchorError, Window
 from sources.history import is_tracked, record_prior_state
 from sources.models import Source, body_changed, check_body_normalised
 from sources.versioning import Versioned
+
+#: Set by loaddata on the annotations (and dismissals) it saves: it checks their anchors all at
+#: once when the fixture's rows are saved, one read per source (archive/fixture_loading.py).
+CHECKED_WITH_FIXTURE = "_anchor_checked_with_fixture"
+
+
+def missing_source(instance: Anchored) -> AnchorError:
+    return AnchorError(
+        f"{instance.label}: its source does not exist "
+        "(in a fixture, list each source before its annotations)"
+    )
+
+
+def anchor_mismatch(instance: Anchored, slug: str, text: "str | Window") -> AnchorError | None:
+    problem = instance.anchor_problem(text)
+    if not problem:
+        return None
+    return AnchorError(f"{instance.label} on source {slug!r} does not match the text: {problem}")
 
 
 @receiver(pre_save, sender=Annotation)
 @receiver(pre_save, sender=DismissedMention)
 def anchor_matches_text(sender, instance: Anchored, raw: bool, **kwargs):
+    if raw and getattr(instance, CHECKED_WITH_FIXTURE, False):
+        if instance.source_id is None:  # a reference to a source the fixture lists later
+            raise missing_source(instance)
+        return
     context = max(CONTEXT_CHARS, len(instance.prefix), len(instance.suffix))
     found = Source.objects.window(instance.source_id, instance.start, instance.end, context)
     if found is None:
-        raise AnchorError(
-            f"{instance.label}: its source does not exist "
-            "(in a fixture, list each source before its annotations)"
-        )
+        raise missing_source(instance)
     slug, window = found
     if instance.is_orphaned:
         return  # its text is gone; it keeps its old selectors for the editor to see
     if not raw:
         instance.fill_context(window)
-    problem = instance.anchor_problem(window)
-    if problem:
-        raise AnchorError(f"{instance.label} on source {slug!r} does not match the text: {problem}")
+    error = anchor_mismatch(instance, slug, window)
+    if error:
+        raise error
 
 
 @receiver(pre_save, sender=Source)
@@ -89,3 +124,57 @@ def keep_prior_links(sender, instance, action: str, **kwargs):
         and is_tracked(type(instance))
     ):
         record_prior_state(instance)
+
+
+# The content generation (archive/caching.py) ---------------------------------------------
+
+#: Every model a public page shows. Any save, deletion or change of links of any of them,
+#: raw fixture saves included, replaces the generation: coarse, and simple to prove correct.
+#: (DismissedMention and the search index are left out: the first is seen only in the admin,
+#: the second only changes when one of these does.)
+PUBLIC_CONTENT = (
+    Source,
+    Person,
+    PersonAlias,
+    Organization,
+    OrganizationAlias,
+    Role,
+    Event,
+    Participation,
+    Quote,
+    Annotation,
+)
+
+
+def content_changed(sender, using=None, **kwargs):
+    bump_generation(using)
+
+
+def links_changed(sender, action: str, using=None, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        bump_generation(using)
+
+
+def code_deployed(sender, apps=global_apps, using=None, **kwargs):
+    """Every `migrate` (so every deployment) and `flush` starts a generation: pages cached in
+    a shared cache by the previous code, with its templates, are not served by the new one."""
+    try:
+        model = apps.get_model("archive", "ContentGeneration")
+    except LookupError:  # migrated back to before the model existed
+        return
+    bump_generation(using, model=model)
+
+
+for _model in PUBLIC_CONTENT:
+    _name = _model.__name__
+    post_save.connect(content_changed, sender=_model, dispatch_uid=f"generation-save-{_name}")
+    post_delete.connect(content_changed, sender=_model, dispatch_uid=f"generation-delete-{_name}")
+    for _field in _model._meta.local_many_to_many:
+        m2m_changed.connect(
+            links_changed,
+            sender=_field.remote_field.through,
+            dispatch_uid=f"generation-links-{_name}-{_field.name}",
+        )
+post_migrate.connect(
+    code_deployed, sender=global_apps.get_app_config("archive"), dispatch_uid="generation-migrate"
+)
