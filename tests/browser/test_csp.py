@@ -5,7 +5,6 @@ resource twice: as a `securitypolicyviolation` event in the page, and as a "Refu
 message on the console. Both are collected; a canary at the end shows they are heard.
 """
 
-
 from archive.models import Person
 from sources.models import Source
 
