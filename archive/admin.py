@@ -20,7 +20,7 @@ from archive.models import (
     Role,
 )
 from sources.anchoring import describe_mismatch
-from sources.editing import EditorialAdmin
+from sources.editing import CheckedKeysAdmin, EditorialAdmin
 from sources.text import excerpt
 
 
@@ -39,14 +39,14 @@ class OrganizationAliasInline(admin.TabularInline):
     extra = 1
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(CheckedKeysAdmin, admin.TabularInline):
     model = Role
     extra = 0
     autocomplete_fields = ["organization"]
     fields = ["organization", "title", "start", "start_precision", "end", "end_precision", "note"]
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(CheckedKeysAdmin, admin.TabularInline):
     model = Participation
     extra = 0
     autocomplete_fields = ["person", "organization"]
@@ -257,7 +257,7 @@ class AnnotationAdmin(EditorialAdmin):
 
 
 @admin.register(DismissedMention)
-class DismissedMentionAdmin(admin.ModelAdmin):
+class DismissedMentionAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["exact", "source", "start", "person", "organization", "reason"]
     list_filter = ["source"]
     search_fields = ["exact", "reason"]

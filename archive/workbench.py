@@ -41,7 +41,7 @@ from archive.suggestions import (
 )
 from sources.anchoring import describe_mismatch
 from sources.dates import parse_partial_date
-from sources.editing import can_publish
+from sources.editing import KeysChoiceField, can_publish
 from sources.models import Source
 from sources.publishing import Status
 from sources.versioning import EditConflict
@@ -245,12 +245,21 @@ def state(request, source_id):
 # -- writing annotations --------------------------------------------------------------------
 
 
+class TextField(forms.CharField):
+    """Text from JSON: a list or an object is refused, not saved as its Python repr."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, str):
+            raise forms.ValidationError("Send text here.", code="invalid")
+        return super().to_python(value)
+
+
 class NewQuoteForm(forms.Form):
-    text = forms.CharField(max_length=5000)
+    text = TextField(max_length=5000)
     speaker = forms.ModelChoiceField(Person.objects.all(), required=False)
-    speaker_description = forms.CharField(max_length=300, required=False)
+    speaker_description = TextField(max_length=300, required=False)
     medium = forms.ChoiceField(choices=Medium.choices, required=False)
-    said_on = forms.CharField(required=False)
+    said_on = TextField(required=False)
 
     def clean_said_on(self):
         value = self.cleaned_data["said_on"].strip()
@@ -271,15 +280,15 @@ class NewQuoteForm(forms.Form):
 class AnnotationInputForm(forms.Form):
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)
-    exact = forms.CharField(strip=False, max_length=20000)
+    exact = TextField(strip=False, max_length=20000)
     motivation = forms.ChoiceField(choices=Motivation.choices)
-    note = forms.CharField(required=False, strip=False, max_length=20000)
-    correction = forms.CharField(required=False, max_length=5000)
+    note = TextField(required=False, strip=False, max_length=20000)
+    correction = TextField(required=False, max_length=5000)
     stance = forms.ChoiceField(choices=[("", "—"), *Stance.choices], required=False)
     status = forms.ChoiceField(choices=Status.choices, required=False)
-    persons = forms.ModelMultipleChoiceField(Person.objects.all(), required=False)
-    organizations = forms.ModelMultipleChoiceField(Organization.objects.all(), required=False)
-    events = forms.ModelMultipleChoiceField(Event.objects.all(), required=False)
+    persons = KeysChoiceField(Person.objects.all(), required=False)
+    organizations = KeysChoiceField(Organization.objects.all(), required=False)
+    events = KeysChoiceField(Event.objects.all(), required=False)
     quote = forms.ModelChoiceField(Quote.objects.all(), required=False)
     version = forms.IntegerField(required=False)
 
@@ -506,9 +515,10 @@ def search(request):
 def create_entity(request):
     data = read_json(request)
     kind = data.get("type")
-    name = str(data.get("name", "")).strip()
+    name = data.get("name", "")
     if kind not in ("person", "organization", "event"):
         raise BadRequest("type must be person, organization or event.")
+    name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > 200:
         raise BadRequest("Give a name of 1 to 200 characters.", errors={"name": ["Required."]})
     model = {"person": Person, "organization": Organization, "event": Event}[kind]

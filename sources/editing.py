@@ -2,7 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -54,6 +58,70 @@ def _short(value) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
+def is_valid_key(model, value, to_field: str | None = None) -> bool:
+    """Whether `value` can be looked up as a key of `model`: well formed and in the column's
+    range. Ids that are not are refused before any query: SQLite raises OverflowError on an
+    id beyond 64 bits, and the admin's autocomplete widgets query whatever was submitted."""
+    field = model._meta.get_field(to_field) if to_field else model._meta.pk
+    try:
+        field.clean(value, None)
+    except ValidationError:
+        return False
+    return True
+
+
+class KeysChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows whose malformed or out-of-range ids are a form error."""
+
+    def _check_values(self, value):
+        for key in value:
+            if not is_valid_key(self.queryset.model, key, self.to_field_name):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": key},
+                )
+        return super()._check_values(value)
+
+
+class _KnownKeysOnly:
+    """An autocomplete widget shows the submitted choices again when a form has errors; it
+    must look up only ids that can be ids (Django's queries them as sent: a 500)."""
+
+    def optgroups(self, name, value, attr=None):
+        model = self.field.remote_field.model
+        to_field = getattr(self.field.remote_field, "field_name", None)
+        usable = [key for key in value if key in ("", None) or is_valid_key(model, key, to_field)]
+        return super().optgroups(name, usable, attr)
+
+
+class AutocompleteSelect(_KnownKeysOnly, widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(_KnownKeysOnly, widgets.AutocompleteSelectMultiple):
+    pass
+
+
+class CheckedKeysAdmin:
+    """For a ModelAdmin or an inline: forged ids in relation fields are form errors."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", KeysChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version the editor started from; refuses to save over a newer one."""
 
@@ -83,7 +151,7 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-class EditorialAdmin(SimpleHistoryAdmin):
+class EditorialAdmin(CheckedKeysAdmin, SimpleHistoryAdmin):
     """Admin for a versioned, publishable, history-tracked model.
 
     Editors change drafts; only those with the model's publish permission can publish,
@@ -93,6 +161,12 @@ class EditorialAdmin(SimpleHistoryAdmin):
 
     form = VersionedForm
     actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        # Subclasses annotate counts, and an aggregate drops Meta.ordering: the autocomplete
+        # view would paginate an unordered queryset (a warning, an error under the tests).
+        queryset = super().get_queryset(request)
+        return queryset.order_by(*(self.model._meta.ordering or ["pk"]))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -108,10 +182,10 @@ class EditorialAdmin(SimpleHistoryAdmin):
             return form_class
         # Reverting edits the current row: start from its current version, and show the
         # links as they were in that version (the form would otherwise read today's).
-        obj.version = (
-            type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
-            or obj.version
-        )
+        current = type(obj)._base_manager.filter(pk=obj.pk).values("version", "status").first()
+        obj.version = current["version"] if current else obj.version
+        if current and not can_publish(request.user, self.model):
+            obj.status = current["status"]  # an editor's revert cannot bring back "published"
         # simple-history's URL captures (object_id, version_id) positionally.
         version_id = match.kwargs.get("version_id") or (match.args[-1] if match.args else None)
         record = self.model.history.filter(pk=version_id).first()
@@ -127,6 +201,15 @@ class EditorialAdmin(SimpleHistoryAdmin):
                 super().__init__(*args, **kwargs)
 
         return RevertForm
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting saves the current row: the change form's rights apply, on the row as
+        it is now (simple-history checks only the right to see the history)."""
+        if request.method == "POST":
+            current = self.get_object(request, unquote(object_id))
+            if current is None or not self.has_change_permission(request, current):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -160,10 +243,11 @@ class EditorialAdmin(SimpleHistoryAdmin):
 
     def _set_status(self, request, queryset, status):
         changed = 0
-        for obj in queryset.exclude(status=status):
-            obj.status = status
-            obj.save()  # one by one: versions, history and signals as for any edit
-            changed += 1
+        with transaction.atomic():  # all of the selection or, if one save fails, none of it
+            for obj in queryset.exclude(status=status):
+                obj.status = status
+                obj.save()  # one by one: versions, history and signals as for any edit
+                changed += 1
         self.message_user(
             request,
             f"{changed} {self.model._meta.verbose_name_plural} {Status(status).label.lower()}.",

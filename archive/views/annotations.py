@@ -112,6 +112,7 @@ def container(request):
         iri=jsonld.base_url(request) + reverse("annotation-container"),
         label="Annotations of the editorial archive",
         annotations=_ordered(visible_annotations(request.user)),
+        public=not is_editor(request.user),
     )
     return _serve_container(request, every, None)
 
@@ -124,12 +125,15 @@ def source_container(request, slug):
         + reverse("annotation-source-container", kwargs={"slug": slug}),
         label=f"Annotations of “{source.title}”",
         annotations=_ordered(visible_annotations(request.user).filter(source=source)),
+        public=not is_editor(request.user),
     )
     return _serve_container(request, one, source)
 
 
 def _current(request, key) -> Annotation:
-    found = jsonld.with_links(visible_annotations(request.user)).filter(key=key).first()
+    public = not is_editor(request.user)
+    found = jsonld.with_links(visible_annotations(request.user), public=public)
+    found = found.filter(key=key).first()
     if found is None:
         raise Http404("No such annotation.")
     return found

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.urls import reverse
 
-from archive.models import Annotation
+from archive.models import Annotation, Event, Organization, Person, Quote
 from archive.webannotation import vocabulary as w3c
 
 ARCHIVE_NAME = "Editorial archive"
@@ -25,10 +26,18 @@ def base_url(request=None) -> str:
     return settings.SITE_URL
 
 
-def with_links(annotations):
-    """What `annotation_jsonld` reads, fetched in a constant number of queries."""
-    return annotations.select_related("source", "quote", "author").prefetch_related(
-        "persons", "organizations", "events"
+def with_links(annotations, *, public: bool = False):
+    """What `annotation_jsonld` reads, fetched in a constant number of queries. For the
+    `public`, links to unpublished people, organisations, events and quotes are left out."""
+    if not public:
+        return annotations.select_related("source", "quote", "author").prefetch_related(
+            "persons", "organizations", "events"
+        )
+    return annotations.select_related("source", "author").prefetch_related(
+        Prefetch("persons", Person.objects.published()),
+        Prefetch("organizations", Organization.objects.published()),
+        Prefetch("events", Event.objects.published()),
+        Prefetch("quote", Quote.objects.published()),  # None when the quote is a draft
     )
 
 
@@ -142,6 +151,7 @@ class Container:
     label: str
     annotations: object  # a queryset of Annotation
     page_size: int = 100
+    public: bool = False  # served to the public: links to drafts left out (see with_links)
 
     def page_iri(self, number: int, iris: bool) -> str:
         return f"{self.iri}?{'iris=1&' if iris else ''}page={number}"
@@ -159,7 +169,10 @@ def page_jsonld(
     if iris:
         items = [annotation_iri(base, a) for a in rows]
     else:
-        items = [annotation_jsonld(base, a, context=False) for a in with_links(rows)]
+        items = [
+            annotation_jsonld(base, a, context=False)
+            for a in with_links(rows, public=container.public)
+        ]
     data = {"@context": w3c.CONTEXT} if context else {}
     data.update(
         {

@@ -73,3 +73,18 @@ def test_editing_an_annotation_to_a_wrong_passage_is_a_form_error(client, seed, 
     assert "does not match the text" in response.content.decode()
     annotation.refresh_from_db()
     assert annotation.exact == "Ultraman"
+
+
+@pytest.mark.parametrize("model", ["person", "organization", "event", "quote", "source"])
+def test_autocomplete_answers_in_a_stable_order(admin_client, seed, model):
+    """The admin's lists annotate counts, which drops Meta.ordering; the autocomplete view
+    paginates them, so they must be ordered explicitly (an unordered page would warn)."""
+    field = {"person": "persons", "organization": "organizations", "event": "events"}.get(
+        model, model
+    )
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"term": "", "app_label": "archive", "model_name": "annotation", "field_name": field},
+    )
+    assert response.status_code == 200, response.content[:200]
+    assert response.json()["results"]
