@@ -27,4 +27,5 @@ urlpatterns = [
     path("annotations/<uuid:key>/", annotations.item, name="annotation-item"),
     path("api/", include("archive.api.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", include("archive.views.health")),
 ]
