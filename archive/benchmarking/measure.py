@@ -134,7 +134,7 @@ def time_page(
     client: PageClient, url: str, *, repeat: int, warmup: int, budget: float | None = None
 ) -> Result:
     result = time_call(lambda: client.get(url), repeat=repeat, warmup=warmup, budget=budget)
-    size = len(client.get(url).content) // 1024 if result.median < 2 else None
+    size = len(client.get(url).content) // 1024 if len(result.seconds) > 1 else None
     result.note = "; ".join(filter(None, [result.note, size and f"{size} KiB of HTML"]))
     return result
 

@@ -105,9 +105,9 @@ def search_table(rows: list[dict]) -> str:
 
 def load_table(results: list[LoadResult], *, targets: dict[bool, float]) -> str:
     lines = [
-        "| Page | Cache | Requests/s | Ratio to minimal view | Target | Errors | "
+        "| Page | Cache | One at a time | Requests/s | Ratio to minimal view | Target | Errors | "
         "Latency p50 | p99 | Worker peak RSS |",
-        "|---|---|--:|--:|---|--:|--:|--:|--:|",
+        "|---|---|--:|--:|--:|---|--:|--:|--:|--:|",
     ]
     for r in results:
         is_page = r.path != "/healthz"
@@ -115,7 +115,7 @@ def load_table(results: list[LoadResult], *, targets: dict[bool, float]) -> str:
         met = r.errors == 0 and (not is_page or (r.ratio or 0) >= targets[r.cached])
         rss = "" if r.worker_peak_rss_mib is None else f"{r.worker_peak_rss_mib:,.0f} MiB"
         lines.append(
-            f"| {r.label} (`{r.path}`) | {'on' if r.cached else 'off'} | "
+            f"| {r.label} (`{r.path}`) | {'on' if r.cached else 'off'} | {r.single_ms:,.1f} ms | "
             f"{r.requests_per_second:,.{0 if r.requests_per_second >= 100 else 1}f} | "
             f"{r.ratio:.2f} | {target}: {_verdict(met)} | "
             f"{r.errors} | {r.latency_p50_ms:,.1f} ms | {r.latency_p99_ms:,.1f} ms | {rss} |"

@@ -24,6 +24,7 @@ from django.db.models import Count
 from django.utils.text import slugify
 
 from archive.benchmarking.prose import Cast, Span, Text, Writer, split
+from archive.caching import bump_generation
 from archive.models import (
     AliasKind,
     Annotation,
@@ -215,6 +216,8 @@ def generate(sizes: Sizes, *, seed: int = 2023, analyze: bool = True, log=print)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         collection.seconds["analyze"] = time.perf_counter() - began_analyze
+    # bulk_create sends no signals: say that public content changed, as docs/caching.md asks.
+    bump_generation()
     collection.seconds["total"] = time.perf_counter() - began
     collection.queries = typical_queries(cast, names)
     return collection

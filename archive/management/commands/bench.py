@@ -50,6 +50,9 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=20, help="timed runs per page")
         parser.add_argument("--warmup", type=int, default=3, help="untimed runs first")
         parser.add_argument("--skip-load", action="store_true", help="no gunicorn/wrk test")
+        parser.add_argument(
+            "--load-only", action="store_true", help="only loaddata and the load test"
+        )
         parser.add_argument("--load-seconds", type=int, default=30)
         parser.add_argument("--connections", type=int, default=32)
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -94,20 +97,12 @@ class Command(BaseCommand):
             raise CommandError("The synthetic collection is broken: " + "; ".join(problems[:10]))
         self.say(f"Built in {collection.seconds['total']:.0f} s: {dict(collection.counts)}")
 
-        repeat, warmup = options["repeat"], options["warmup"]
-        few = max(3, repeat // 4)
-        client = PageClient()
-        self.say("Timing pages")
-        results = scenarios.pages(client, collection, seed_slug, repeat=repeat, warmup=warmup)
-        self.say("Timing search")
-        page, direct, search_rows = scenarios.searches(
-            client, collection.queries, repeat=few, warmup=1
-        )
-        self.say("Timing other pages")
-        others = scenarios.other_pages(client, collection, repeat=few)
-        self.say("Timing re-anchoring")
-        reanchor = scenarios.reanchoring(collection.dense, repeat=few)
-        results += [page, direct, reanchor, loading]
+        results, others, search_rows = [loading], [], []
+        if not options["load_only"]:
+            results, others, search_rows = self.time_in_process(
+                collection, seed_slug, options["repeat"], options["warmup"]
+            )
+            results.append(loading)
 
         if options["profile"]:
             self.write_profiles(results, Path(options["profile"]))
@@ -148,6 +143,21 @@ class Command(BaseCommand):
             with open(options["output"], "a", encoding="utf-8") as out:
                 out.write(text + "\n")
 
+    def time_in_process(self, collection, seed_slug: str, repeat: int, warmup: int):
+        few = max(3, repeat // 4)
+        client = PageClient()
+        self.say("Timing pages")
+        results = scenarios.pages(client, collection, seed_slug, repeat=repeat, warmup=warmup)
+        self.say("Timing search")
+        page, direct, search_rows = scenarios.searches(
+            client, collection.queries, repeat=few, warmup=1
+        )
+        self.say("Timing other pages")
+        others = scenarios.other_pages(client, collection, repeat=few)
+        self.say("Timing re-anchoring")
+        reanchor = scenarios.reanchoring(collection.dense, repeat=few)
+        return [*results, page, direct, reanchor], others, search_rows
+
     def refuse_unless_empty(self):
         count = Source.objects.count()
         if count:
@@ -185,21 +195,17 @@ class Command(BaseCommand):
             f"{seconds['total']:.0f} s ({seconds['articles']:.0f} s writing, "
             f"{seconds['search index']:.0f} s rebuilding the search index, "
             + (
-                f"{seconds['analyze']:.0f} s for ANALYZE)."
+                f"{seconds['analyze']:.1f} s for ANALYZE)."
                 if "analyze" in seconds
                 else "no ANALYZE: the planner has no statistics)."
             ),
             "",
             report.results_table(results),
-            "",
-            "Other pages (no target):",
-            "",
-            report.results_table(others),
-            "",
-            "Search, query by query:",
-            "",
-            report.search_table(rows),
         ]
+        if others:
+            parts += ["", "Other pages (no target):", "", report.results_table(others)]
+        if rows:
+            parts += ["", "Search, query by query:", "", report.search_table(rows)]
         if load_results:
             parts += ["", "Under load:", "", report.load_table(load_results, targets=LOAD_TARGETS)]
         return "\n".join(parts) + "\n"
