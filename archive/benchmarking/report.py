@@ -117,7 +117,7 @@ def load_table(results: list[LoadResult], *, targets: dict[bool, float]) -> str:
         lines.append(
             f"| {r.label} (`{r.path}`) | {'on' if r.cached else 'off'} | {r.single_ms:,.1f} ms | "
             f"{r.requests_per_second:,.{0 if r.requests_per_second >= 100 else 1}f} | "
-            f"{r.ratio:.2f} | {target}: {_verdict(met)} | "
+            f"{r.ratio:.{2 if r.ratio >= 0.1 else 3}f} | {target}: {_verdict(met)} | "
             f"{r.errors} | {r.latency_p50_ms:,.1f} ms | {r.latency_p99_ms:,.1f} ms | {rss} |"
         )
     return "\n".join(lines)

@@ -509,9 +509,9 @@ def _choose(rng, writer: Writer, text: Text, count: int, events: list[int]) -> l
         if not (s.kind == "person" and s.ref == STAR)
     ]
     rng.shuffle(names)
-    wanted_left = dict(wanted)
+    reserved = sum(number for motivation, number in wanted if motivation in _PHRASED)
     for span in names:
-        if len(specs) >= count - sum(wanted_left.get(m, 0) for m in _PHRASED):
+        if len(specs) >= count - reserved:
             break
         if (span.start, span.end) not in used:
             key = "persons" if span.kind == "person" else "organizations"
