@@ -29,9 +29,11 @@ timeout = 30
 # On SIGTERM (a deploy, a stop), requests in flight get this long to finish.
 graceful_timeout = 30
 keepalive = 5
-# Workers are replaced now and then, so a slow leak never grows.
-max_requests = 1000
-max_requests_jitter = 100
+# Workers are replaced now and then, so a slow leak never grows; but rarely: a new worker
+# starts with an empty local-memory cache, and at 1,000 requests a worker was replaced every
+# second or two under load, halving throughput (docs/performance.md). MAX_REQUESTS=0 never.
+max_requests = int(os.environ.get("MAX_REQUESTS") or 100_000)
+max_requests_jitter = max_requests // 10
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 proc_name = "editorial-archive"

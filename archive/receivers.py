@@ -7,6 +7,7 @@ Raw saves bypass Model.save() and clean(), but not pre_save, so the anchoring in
 """
 
 from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
@@ -25,6 +26,7 @@ from archive.models import (
     Role,
 )
 from archive.models.annotations import Anchored
+from archive.planner import refresh_statistics
 from archive.reanchor import reanchor_source
 from sources.anchoring import CONTEXT_CHARS, AnchorError, Window
 from sources.history import is_tracked, record_prior_state
@@ -165,6 +167,12 @@ def code_deployed(sender, apps=global_apps, using=None, **kwargs):
     bump_generation(using, model=model)
 
 
+def statistics_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """A deployment is the one moment every SQLite archive passes through: its statistics
+    are renewed there (archive/planner.py)."""
+    refresh_statistics(using)
+
+
 for _model in PUBLIC_CONTENT:
     _name = _model.__name__
     post_save.connect(content_changed, sender=_model, dispatch_uid=f"generation-save-{_name}")
@@ -177,4 +185,9 @@ for _model in PUBLIC_CONTENT:
         )
 post_migrate.connect(
     code_deployed, sender=global_apps.get_app_config("archive"), dispatch_uid="generation-migrate"
+)
+post_migrate.connect(
+    statistics_after_migrate,
+    sender=global_apps.get_app_config("archive"),
+    dispatch_uid="planner-statistics-migrate",
 )

@@ -18,6 +18,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError
 
 from archive.fixture_loading import FixtureLoad
+from archive.planner import refresh_statistics
 
 
 class Command(loaddata.Command):
@@ -39,6 +40,7 @@ class Command(loaddata.Command):
             from archive.search import rebuild_index
 
             rebuild_index()
+            refresh_statistics(self.using)  # a bulk load changes what the best plans are
 
     def save_obj(self, obj):
         saved = self.load.save(obj, super().save_obj)

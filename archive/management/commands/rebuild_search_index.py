@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from archive.planner import refresh_statistics
 from archive.search import rebuild_index
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         began = time.perf_counter()
         count = rebuild_index()
+        refresh_statistics()
         self.stdout.write(
             f"Search index rebuilt: {count} entries in {time.perf_counter() - began:.2f} s"
         )
