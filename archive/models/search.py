@@ -17,8 +17,9 @@ class SearchEntry(models.Model):
 
     No foreign keys: the index must never block or cascade into the editorial data, and
     `archive.search` removes rows itself when their record goes. The engines index `names`
-    (weighted high) and `body`; the SQLite FTS5 table and the PostgreSQL GIN index are made
-    by migration 0004, outside the model, because each exists on one engine only.
+    (weighted high) and `body`; the SQLite FTS5 table (migration 0004) and PostgreSQL's
+    stored `document` column with its GIN index (migration 0007) are made outside the model,
+    because each exists on one engine only.
     """
 
     kind = models.CharField(max_length=12, choices=SearchKind.choices)
@@ -52,9 +53,10 @@ class SearchEntry(models.Model):
 def document_vector():
     """The PostgreSQL text-search document of an entry: names weigh more than the body.
 
-    Migration 0004 builds the GIN index on this very expression and `archive.search` queries
-    with it, so the planner can use the index. 'simple' (no stemming, no stop words) to match
-    what SQLite's FTS5 unicode61 tokenizer does: one behaviour on both engines.
+    'simple' (no stemming, no stop words) to match what SQLite's FTS5 unicode61 tokenizer
+    does: one behaviour on both engines. Migration 0004 indexed this expression; migration
+    0007 replaced that index with a stored column of the same vector, `document`, which
+    `archive.search` matches and ranks on.
     """
     from django.contrib.postgres.search import SearchVector
 
