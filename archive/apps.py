@@ -12,4 +12,7 @@ class ArchiveConfig(AppConfig):
         from archive import (
             receivers,  # noqa: F401  (connects the integrity checks)
             search,  # noqa: F401  (keeps the search index in step)
+            stored_readings,
         )
+
+        stored_readings.connect()

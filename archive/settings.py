@@ -278,6 +278,8 @@ CACHES = {
 }
 # ARCHIVE_CACHE=0 serves every page uncached (to measure what the cache saves).
 ARCHIVE_PAGE_CACHE = env_bool("ARCHIVE_CACHE", True)
+# ARCHIVE_STORED_READINGS=0 renders every article on every view (archive/stored_readings.py).
+ARCHIVE_STORED_READINGS = env_bool("ARCHIVE_STORED_READINGS", True)
 # Seconds an entry is kept. Entries of older generations are never read again; the timeout
 # only frees the room they take.
 ARCHIVE_CACHE_TIMEOUT = int(os.environ.get("ARCHIVE_CACHE_TIMEOUT", str(24 * 3600)))

@@ -19,6 +19,7 @@ from archive.models.names import (
     Role,
 )
 from archive.models.quotes import Medium, Quote
+from archive.models.readings import StoredReading
 from archive.models.search import SearchEntry, SearchKind
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "SearchEntry",
     "SearchKind",
     "Stance",
+    "StoredReading",
 ]

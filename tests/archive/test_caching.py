@@ -191,6 +191,7 @@ def test_not_found_pages_are_not_cached(client, seed):
 
 def test_the_switch_turns_page_caching_off(client, seed, settings):
     settings.ARCHIVE_PAGE_CACHE = False
+    settings.ARCHIVE_STORED_READINGS = False  # not a cache, but it would spare the rendering
     client.get(f"/sources/{READER}/")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/sources/{READER}/")
