@@ -36,11 +36,37 @@ def record_prior_states(model, pks) -> int:
     _insert_rows(history.model, rows)
     # Their ids, for the links below (one INSERT per row returns none).
     records = history.filter(**{f"{pk_name}__in": pks}, history_change_reason=PRIOR_STATE)
-    record_ids = dict(records.values_list(pk_name, history.model._meta.pk.attname))
-    for field in getattr(history.model, "_history_m2m_fields", []):
+    _record_links(history.model, pks, dict(records.values_list(pk_name, "history_id")))
+    return len(current)
+
+
+def record_changes(model, objs, reason: str) -> None:
+    """Store a "changed" history row for each of `objs`, saved without signals, with `reason`,
+    and its links as they are: a revert to a record without them would unlink everything."""
+    rows = _history_rows(model, objs, "~", reason)
+    if not rows:  # history is switched off
+        return
+    history = getattr(model, model._meta.simple_history_manager_attribute)
+    _insert_rows(history.model, rows)
+    pk_name = model._meta.pk.attname
+    pks = [obj.pk for obj in objs]
+    latest = (
+        history.filter(**{f"{pk_name}__in": pks})
+        .order_by()
+        .values(pk_name)
+        .annotate(record=models.Max("history_id"))
+        .values_list(pk_name, "record")
+    )
+    _record_links(history.model, pks, dict(latest))
+
+
+def _record_links(history_model, pks, record_ids: dict) -> None:
+    """Copy the current m2m links of rows `pks` onto their history records `record_ids`
+    (row pk -> history id), one INSERT per link table."""
+    for field in getattr(history_model, "_history_m2m_fields", []):
         through = field.remote_field.through
         owner = field.m2m_field_name()
-        m2m_history = getattr(history.model, field.name).model
+        m2m_history = getattr(history_model, field.name).model
         # By attname: the ids as read, not a query per row for the linked objects.
         names = [f.attname for f in through._meta.fields]
         links = [
@@ -51,12 +77,6 @@ def record_prior_states(model, pks) -> int:
             for row in through.objects.filter(**{f"{owner}_id__in": pks})
         ]
         _insert_rows(m2m_history, links)
-    return len(current)
-
-
-def record_changes(model, objs, reason: str) -> None:
-    """Store a "changed" history row for each of `objs`, saved without signals, with `reason`."""
-    _insert_rows(_history_model(model), _history_rows(model, objs, "~", reason))
 
 
 def _history_model(model):

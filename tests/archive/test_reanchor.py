@@ -101,6 +101,17 @@ def test_re_anchoring_is_recorded_in_history(annotate, source):
     assert any("Re-anchored" in (reason or "") for reason in reasons)
 
 
+def test_a_re_anchored_version_keeps_its_links_for_a_revert(annotate, source, altman, openai):
+    """Reverting to the re-anchored version must not unlink its people and organisations."""
+    annotation = annotate("Ultraman", persons=[altman], organizations=[openai])
+    source.body = "Intro.\n\n" + source.body
+    source.save()
+    record = annotation.history.filter(history_change_reason=REASON).get()
+    assert [link.person_id for link in record.persons.all()] == [altman.pk]
+    assert [link.organization_id for link in record.organizations.all()] == [openai.pk]
+    assert record.start == annotation.start + len("Intro.\n\n")
+
+
 def test_a_failure_while_re_anchoring_leaves_text_and_passages_as_they_were(
     annotate, source, monkeypatch
 ):
