@@ -6,6 +6,7 @@ their own small world start from `empty_db`.
 """
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.core.management import call_command
 
@@ -163,3 +164,19 @@ def model_counts() -> dict[str, int]:
         model._meta.label: model.objects.count()
         for model in (Source, Person, Organization, Event, Quote, Annotation)
     }
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """make_user("eddie", "Editors"): a staff account (password "pw") in that group, with a
+    full name (Ed Eddie) as editors have; staff=False for an outsider with an account."""
+
+    def make(username, group=None, staff=True):
+        user = django_user_model.objects.create_user(
+            username, password="pw", is_staff=staff, first_name="Ed", last_name=username.title()
+        )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make

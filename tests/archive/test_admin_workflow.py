@@ -1,22 +1,11 @@
 """Review and publishing in the admin: groups, rights, conflicts, history, re-anchoring."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from archive.models import AnchorStatus, Annotation, Person
 from sources.models import Source
 from sources.publishing import Status
-
-
-@pytest.fixture
-def make_user(django_user_model):
-    def make(username, group):
-        user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return make
 
 
 @pytest.fixture

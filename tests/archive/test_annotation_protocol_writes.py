@@ -4,7 +4,6 @@ If-Match; the admin's validation, CSRF and permissions; refusals change nothing.
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
@@ -17,19 +16,6 @@ from tests.conftest import snapshot
 
 BASE = "http://testserver"
 LD = "application/ld+json"
-
-
-@pytest.fixture
-def make_user(django_user_model):
-    def make(username, group=None, staff=True):
-        user = django_user_model.objects.create_user(
-            username, password="pw", is_staff=staff, first_name="Ed", last_name=username.title()
-        )
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -14,17 +13,6 @@ from sources.publishing import Status
 
 WB = "admin:archive_annotation_workbench"
 ZERO_KEY = "00000000-0000-0000-0000-000000000001"
-
-
-@pytest.fixture
-def make_user(django_user_model):
-    def make(username, group=None, staff=True):
-        user = django_user_model.objects.create_user(username, password="pw", is_staff=staff)
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return make
 
 
 @pytest.fixture
