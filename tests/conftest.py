@@ -87,17 +87,22 @@ def seed(db):
     assert Source.objects.filter(slug="altman-visitor-badge-compilation").exists()
 
 
-@pytest.fixture
-def empty_db(db):
-    """No sources or entities at all (the deletions are rolled back after the test)."""
+def clear_collection() -> None:
+    """Delete every source and entity, inside the caller's transaction (rolled back with it).
+    Raw deletes: no signals, so no history rows for a test's clean slate."""
     Event.objects.update(parent=None)
     Organization.objects.update(parent=None)
-    # Raw deletes: no signals, so no history rows for a test's clean slate.
     for model in APP_MODELS:
         for field in model._meta.local_many_to_many:
             field.remote_field.through.objects.all()._raw_delete(using="default")
         model.objects.all()._raw_delete(using="default")
     SearchEntry.objects.all()._raw_delete(using="default")  # the index of what was deleted
+
+
+@pytest.fixture
+def empty_db(db):
+    """No sources or entities at all (the deletions are rolled back after the test)."""
+    clear_collection()
 
 
 BODY = (

@@ -6,6 +6,7 @@ from django.urls import reverse
 from archive.models import AnchorStatus, Annotation, Person
 from sources.models import Source
 from sources.publishing import Status
+from tests.admin_forms import person_form
 
 
 @pytest.fixture
@@ -16,23 +17,6 @@ def editor(make_user):
 @pytest.fixture
 def publisher(make_user):
     return make_user("pat", "Publishers")
-
-
-def person_form(person, **changes):
-    data = {
-        "name": person.name,
-        "slug": person.slug,
-        "description": person.description,
-        "wikidata": person.wikidata,
-        "status": person.status,
-        "version": person.version,
-        "aliases-TOTAL_FORMS": 0,
-        "aliases-INITIAL_FORMS": 0,
-        "roles-TOTAL_FORMS": 0,
-        "roles-INITIAL_FORMS": 0,
-    }
-    data.update(changes)
-    return data
 
 
 def test_the_groups_exist_with_the_right_rights(seed, editor, publisher):

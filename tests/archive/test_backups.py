@@ -7,7 +7,6 @@ one, and `seed_back_afterwards` puts back what the session started with.
 """
 
 import importlib
-import json
 import os
 import sqlite3
 import subprocess
@@ -21,7 +20,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -31,6 +29,7 @@ from archive.exporting import COLLECTION_MODELS
 from archive.models import Annotation, Person
 from sources.models import Source
 from sources.publishing import Status
+from tests.collection_rows import database_rows
 from tests.conftest import SEED_FIXTURE, snapshot
 
 User = get_user_model()
@@ -254,24 +253,6 @@ def test_backup_refuses_to_run_inside_a_transaction(seed, tmp_path):
 # The portable backup: export_collection --with-users -------------------------------------
 
 
-def natural_rows(labels) -> list[dict]:
-    rows = []
-    for label in labels:
-        rows += json.loads(
-            serializers.serialize(
-                "json",
-                apps.get_model(label).objects.all(),
-                use_natural_foreign_keys=True,
-                use_natural_primary_keys=True,
-            )
-        )
-    for row in rows:
-        for name, value in row["fields"].items():
-            if isinstance(value, list) and value and isinstance(value[0], list):
-                row["fields"][name] = sorted(value)
-    return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True))
-
-
 def test_the_portable_backup_with_accounts_restores_exactly(seed, tmp_path, request):
     """The whole collection and every account (password, groups, permissions) come back as
     they were; change history is not part of it (docs/backups.md)."""
@@ -279,15 +260,15 @@ def test_the_portable_backup_with_accounts_restores_exactly(seed, tmp_path, requ
     editor.groups.add(Group.objects.get(name="Publishers"))
     Annotation.objects.filter(pk=Annotation.objects.order_by("pk")[0].pk).update(author=editor)
     labels = [*COLLECTION_MODELS, "auth.group", "auth.user"]
-    before = natural_rows(labels)
+    before = database_rows(labels)
     path = tmp_path / "archive.json"
     call_command("export_collection", "--with-users", output=str(path), stdout=StringIO())
 
     request.getfixturevalue("empty_db")
     User.objects.all().delete()
     Group.objects.all().delete()
-    assert natural_rows(labels) == []
+    assert database_rows(labels) == []
     call_command("loaddata", str(path), verbosity=0)
 
-    assert natural_rows(labels) == before
+    assert database_rows(labels) == before
     assert User.objects.get(username="portable-editor").check_password(PASSWORD)

@@ -31,6 +31,7 @@ from archive.models import Annotation, ContentGeneration, Person, Quote
 from archive.rendering import render_paragraphs
 from sources.models import Source
 from sources.publishing import Status
+from tests.admin_forms import person_form
 
 READER = "altman-visitor-badge-compilation"
 
@@ -407,18 +408,7 @@ def test_a_publisher_publishes_in_the_admin_and_readers_see_it(read, seed, publi
 def test_a_publisher_renames_a_person_in_the_admin_and_readers_see_it(read, seed, publisher):
     person = Person.objects.get(slug="jan-leike")
     assert "Jan Leike (renamed)" not in read(person.get_absolute_url())[1]
-    data = {
-        "name": "Jan Leike (renamed)",
-        "slug": person.slug,
-        "description": person.description,
-        "wikidata": person.wikidata,
-        "status": person.status,
-        "version": person.version,
-        "aliases-TOTAL_FORMS": 0,
-        "aliases-INITIAL_FORMS": 0,
-        "roles-TOTAL_FORMS": 0,
-        "roles-INITIAL_FORMS": 0,
-    }
+    data = person_form(person, name="Jan Leike (renamed)")
     url = reverse("admin:archive_person_change", args=[person.pk])
     assert publisher.post(url, data).status_code == 302
     assert "Jan Leike (renamed)" in read(person.get_absolute_url())[1]

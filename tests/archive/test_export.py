@@ -8,11 +8,9 @@ import os
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -34,36 +32,13 @@ from archive.models.events import local_moment
 from archive.queries import TIME_ORDER
 from sources.models import Source
 from sources.publishing import Status
+from tests.collection_rows import canonical, database_rows
 from tests.conftest import APP_MODELS
 
 User = get_user_model()
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def canonical(rows: list[dict]) -> list[dict]:
-    """Rows in an order that does not depend on primary keys; M2M lists sorted too."""
-    for row in rows:
-        for name, value in row["fields"].items():
-            if isinstance(value, list) and value and isinstance(value[0], list):
-                row["fields"][name] = sorted(value)
-    return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True))
-
-
-def database_rows() -> list[dict]:
-    """Every row of the collection, serialised by natural keys without the export code."""
-    rows = []
-    for label in COLLECTION_MODELS:
-        rows += json.loads(
-            serializers.serialize(
-                "json",
-                apps.get_model(label).objects.all(),
-                use_natural_foreign_keys=True,
-                use_natural_primary_keys=True,
-            )
-        )
-    return canonical(rows)
 
 
 def read_rows(path) -> list[dict]:

@@ -32,13 +32,12 @@ from archive.models import (
     Person,
     Quote,
     Role,
-    SearchEntry,
     Stance,
 )
 from archive.notes import render_note
 from sources.models import Source
 from sources.publishing import Status
-from tests.conftest import APP_MODELS
+from tests.conftest import clear_collection
 from tests.security.htmlcheck import read_page, strings_in
 
 #: A word next to every payload: what the search page is asked for.
@@ -92,17 +91,6 @@ ADMIN_COMMENTS = {
     " END SVGs ",
     " DIV needed for valid HTML ",
 }
-
-
-def clear_collection():
-    """As the `empty_db` fixture: raw deletes, rolled back with the world's transaction."""
-    Event.objects.update(parent=None)
-    Organization.objects.update(parent=None)
-    for model in APP_MODELS:
-        for field in model._meta.local_many_to_many:
-            field.remote_field.through.objects.all()._raw_delete(using="default")
-        model.objects.all()._raw_delete(using="default")
-    SearchEntry.objects.all()._raw_delete(using="default")
 
 
 def annotate(source, exact, occurrence=0, **fields):
