@@ -268,7 +268,7 @@ def rendered_paragraphs(body: str, highlights: Iterable[Highlight]) -> list[Safe
     return paragraphs
 
 
-def _code_digest(*modules) -> bytes:
+def code_digest(*modules) -> bytes:
     digest = hashlib.sha256()
     for module in modules:
         digest.update(Path(module.__file__).read_bytes())
@@ -276,4 +276,4 @@ def _code_digest(*modules) -> bytes:
 
 
 #: The renderer's code as deployed, computed once: part of every stored body's key.
-_RENDERER_DIGEST = _code_digest(rendering, text)
+_RENDERER_DIGEST = code_digest(rendering, text)

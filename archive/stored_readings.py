@@ -25,6 +25,7 @@ stamp, and its HTML is not stored. Within a transaction whose changes are not co
 
 import hashlib
 import logging
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -35,7 +36,10 @@ from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_d
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
+from archive import notes, reader, rendering
+from archive.caching import code_digest
 from archive.models import Annotation, Event, Organization, Person, Quote, StoredReading
+from sources import text
 from sources.models import Source
 
 logger = logging.getLogger(__name__)
@@ -45,13 +49,7 @@ ALL = "all"
 
 #: The code and templates a reading is rendered with: a deployment that changes one of them
 #: must not serve readings made by the old one.
-RENDERER_MODULES = (
-    "archive/reader.py",
-    "archive/rendering.py",
-    "archive/notes.py",
-    "archive/stored_readings.py",
-    "sources/text.py",
-)
+RENDERER_MODULES = (reader, rendering, notes, text, sys.modules[__name__])
 RENDERER_TEMPLATES = ("sources/includes/reading.html", "sources/includes/passage_note.html")
 
 _renderer_digest: str | None = None
@@ -60,9 +58,7 @@ _renderer_digest: str | None = None
 def renderer_digest() -> str:
     global _renderer_digest
     if _renderer_digest is None:
-        digest = hashlib.sha256()
-        for module in RENDERER_MODULES:
-            digest.update((Path(settings.BASE_DIR) / module).read_bytes())
+        digest = hashlib.sha256(code_digest(*RENDERER_MODULES))
         for name in RENDERER_TEMPLATES:
             digest.update(Path(get_template(name).origin.name).read_bytes())
         _renderer_digest = digest.hexdigest()[:32]
